@@ -1,0 +1,130 @@
+"""Scoring predicted spans against gold spans with seqeval, and readable reports.
+
+Gold and predictions are span documents over the same text; both are turned into BIO
+tags over the words of `military_ner.text`, then scored by seqeval twice: strict mode
+with the IOB2 scheme (an entity counts only with exact type and boundaries) and
+seqeval's default (conlleval-style) mode. Per type P/R/F1/support, micro and macro.
+This module scores and writes reports; it does not load models (callers pass a
+`predict(texts) -> list[list[Span]]` function).
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Callable, Sequence
+
+from seqeval.metrics import classification_report
+from seqeval.scheme import IOB2
+
+from .schema import TYPES, Document, Span, spans_to_tags
+from .text import split_words
+
+
+def _tags(text: str, spans: Sequence[Span], lenient: bool) -> list[str]:
+    words = split_words(text)
+    if not lenient:
+        return spans_to_tags(words, spans)
+    tags = ["O"] * len(words)
+    for s in spans:  # predictions from other tools: every word inside the span
+        inside = [i for i, w in enumerate(words) if w.start >= s.start and w.end <= s.end]
+        for k, i in enumerate(inside):
+            tags[i] = ("B-" if k == 0 else "I-") + s.label
+    return tags
+
+
+def score(gold: Sequence[Document], predicted: dict[str, Sequence[Span]]) -> dict:
+    """seqeval scores of `predicted` (doc id -> spans) against `gold`."""
+    missing = [d.id for d in gold if d.id not in predicted]
+    if missing:
+        raise ValueError(f"no prediction for {len(missing)} gold document(s): {missing[:5]}")
+    y_true = [_tags(d.text, d.entities, lenient=False) for d in gold]
+    y_pred = [_tags(d.text, predicted[d.id], lenient=True) for d in gold]
+    out = {"documents": len(gold), "gold_entities": sum(len(d.entities) for d in gold),
+           "predicted_entities": sum(len(predicted[d.id]) for d in gold)}
+    for mode, kw in (("strict", {"mode": "strict", "scheme": IOB2}), ("default", {})):
+        rep = classification_report(y_true, y_pred, output_dict=True, zero_division=0, **kw)
+        table = {}
+        for key in list(TYPES) + ["micro avg", "macro avg"]:
+            r = rep.get(key, {"precision": 0.0, "recall": 0.0, "f1-score": 0.0, "support": 0})
+            table[key.replace(" avg", "")] = {"precision": round(float(r["precision"]), 4),
+                                              "recall": round(float(r["recall"]), 4),
+                                              "f1": round(float(r["f1-score"]), 4), "support": int(r["support"])}
+        out[mode] = table
+    return out
+
+
+def evaluate(predict: Callable[[list[str]], list[list[Span]]], gold: Sequence[Document]) -> tuple[dict, dict]:
+    """Run `predict` over the gold texts and score it. Returns (metrics, predictions)."""
+    preds = predict([d.text for d in gold])
+    predicted = {d.id: p for d, p in zip(gold, preds)}
+    return score(gold, predicted), predicted
+
+
+def table_md(metrics: dict, mode: str = "strict") -> str:
+    rows = ["| type | precision | recall | F1 | support |", "| --- | ---: | ---: | ---: | ---: |"]
+    for key, r in metrics[mode].items():
+        rows.append(f"| {key} | {r['precision']:.3f} | {r['recall']:.3f} | {r['f1']:.3f} | {r['support']} |")
+    return "\n".join(rows)
+
+
+def summary_line(metrics: dict) -> str:
+    s = metrics["strict"]
+    per_type = ", ".join(f"{t} {s[t]['f1']:.3f}" for t in TYPES)
+    return f"strict micro F1 {s['micro']['f1']:.3f} (macro {s['macro']['f1']:.3f}; {per_type})"
+
+
+def write_json(path: Path, obj) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(obj, indent=2, ensure_ascii=False), encoding="utf-8")
+
+
+def _section(title: str, metrics: dict | None, note: str = "") -> list[str]:
+    if not metrics:
+        return []
+    return [f"## {title}", "", note, "", f"{metrics['documents']} documents, {metrics['gold_entities']} gold entities, "
+            f"{metrics['predicted_entities']} predicted. seqeval strict (IOB2):", "", table_md(metrics, "strict"), "",
+            "seqeval default mode:", "", table_md(metrics, "default"), ""]
+
+
+def write_run_report(out_dir: Path, metrics: dict, command: str, config: dict, cv: dict | None = None) -> None:
+    """metrics.json, report.md and the model card README.md of a run directory."""
+    write_json(out_dir / "metrics.json", {**metrics, "command": command, "cv": cv and cv.get("pooled")})
+    lines = [f"# Training report: {out_dir.name}", "", "Produced by:", "", f"    {command}", ""]
+    tr = metrics.get("training", {})
+    lines += [f"Model `{config['model']}`, {tr.get('steps')} steps in {tr.get('train_seconds')} s, "
+              f"{tr.get('train_windows')} training windows.", ""]
+    if metrics.get("heldout_ids"):
+        lines += _section("Held-out gold articles", metrics.get("heldout_gold"),
+                          f"Articles {', '.join(metrics['heldout_ids'])}: not trained on; they also chose the "
+                          "early-stopping point, so this score is optimistic. Cross-validation is the honest one.")
+    else:
+        lines += ["## Held-out gold articles", "", "None: this is a deployment model trained on all gold articles "
+                  "(scores on them would be training scores and are not reported).", ""]
+    if cv:
+        lines += _section("Leave-one-article-out cross-validation (pooled)", cv["pooled"],
+                          "Same config, one fold per gold article, no early stopping on the test article.")
+    lines += _section("Real-news dev set (../shared/dev, evaluation only)", metrics.get("real_dev"),
+                      "15 articles from 14 countries and other outlets; never trained or tuned on.")
+    if metrics.get("baseline_real_dev"):
+        lines += _section("Gazetteer baseline on the real-news dev set", metrics["baseline_real_dev"],
+                          "Rules and gazetteers only, same scorer.")
+    (out_dir / "report.md").write_text("\n".join(lines), encoding="utf-8")
+    card = ["---", "language: ar", "library_name: transformers", "pipeline_tag: token-classification",
+            "tags: [ner, arabic, military, military-ner]", "---", "",
+            f"# military-ner: {out_dir.name}", "",
+            "Token classification of military entities in Arabic news: MILITARY_RANK, UNIT, EXERCISE, "
+            "FOREIGN_ENVOY (BIO tags, labels in config.json).", "",
+            "## Data", "", f"Gold: hand-annotated seed articles ({'all' if config.get('all_gold') else 'all but ' + ', '.join(config.get('heldout', []))}), "
+            f"repeated x{config.get('gold_repeat')}; {config.get('generated_docs')} generated articles; "
+            f"{config.get('augment_copies')} augmented copies per gold article.", "",
+            "## Use", "", "Words and normalization come from `military_ner.text` (settings in preprocessing.json); "
+            "labels sit on each word's first sub-word. `military-ner predict --model THIS_DIR` or "
+            "`military_ner.modeling.TorchRecognizer.load(THIS_DIR)`.", "",
+            "## Scores", ""]
+    for key, name in (("heldout_gold", "held-out gold"), ("real_dev", "real-news dev set")):
+        if metrics.get(key):
+            card.append(f"- {name}: {summary_line(metrics[key])}")
+    if cv:
+        card.append(f"- leave-one-article-out CV: {summary_line(cv['pooled'])}")
+    card += ["", "## Config", "", "```yaml", json.dumps(config, indent=2, ensure_ascii=False), "```", ""]
+    (out_dir / "README.md").write_text("\n".join(card), encoding="utf-8")

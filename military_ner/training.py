@@ -1,0 +1,331 @@
+"""Fine-tuning: the training config, datasets of labelled windows, the Trainer run, and
+leave-one-article-out cross-validation. `train.py` is the readable entry point that calls
+these in order; this module holds the pieces so cross-validation can reuse them.
+
+What it does not do: load checkpoints (`modeling.py`), build the offline base
+(`offline.py`), score (`evaluation.py`) or create data (`data/`).
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import shutil
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from .schema import Document
+from .text import Preprocessing, model_words
+from .windows import IGNORE, WordEncoder, make_windows, window_labels
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class TrainConfig:
+    # --- model: any hub id or local directory, loaded with from_pretrained
+    model: str = "aubmindlab/bert-base-arabertv02"
+    output_dir: str = "models/run"
+    build_base: bool = False        # offline configs: build `model` from our own text when it is missing
+    base: dict = field(default_factory=dict)          # offline.BaseSpec fields
+    base_generated_docs: int = 2000  # generated articles the offline base (tokenizer + MLM) is built from
+    preprocessing: dict = field(default_factory=dict)  # text.Preprocessing fields (defaults = AraBERT v02)
+    # --- data: held-out gold articles are never trained on in that run
+    annotations: str = "annotations"
+    seeds: str = "seeds"
+    heldout: list = field(default_factory=lambda: ["001_edbaaf092845f8a2"])
+    all_gold: bool = False          # deployment model: train on all five articles (report cites CV scores)
+    gold_repeat: int = 4            # each training gold article is seen this many times per epoch
+    generated_docs: int = 0         # synthetic articles from the data engine (0 = gold only)
+    generated_seed: int = 1
+    augment_copies: int = 0         # mention-replaced copies of each training gold article
+    real_dev: str = "../shared/dev/real-dev.jsonl"  # real news, scored for the report only, never trained on
+    # --- windows: long documents are cut with overlap, never truncated
+    max_length: int = 256
+    stride: int = 64
+    # --- optimisation
+    epochs: float = 3.0
+    max_steps: int = -1
+    batch_size: int = 16
+    lr: float = 5e-5
+    warmup_ratio: float = 0.1
+    weight_decay: float = 0.01
+    seed: int = 42
+    eval_every: int = 100           # steps between dev evaluations / checkpoints
+    early_stopping_patience: int = 4  # evaluations without dev F1 gain before stopping (needs held-out gold)
+    threads: int = 0                # torch CPU threads (0 = all cores)
+    log_every: int = 20
+
+
+def _coerce(name: str, value, default):
+    kind = type(default)
+    if isinstance(default, bool):
+        if isinstance(value, bool):
+            return value
+    elif isinstance(default, (int, float)) and isinstance(value, (int, float)) and not isinstance(value, bool):
+        if kind is int and float(value) != int(value):
+            raise ValueError(f"config key {name!r} must be an integer, got {value!r}")
+        return kind(value)
+    elif isinstance(value, kind):
+        return value
+    raise ValueError(f"config key {name!r} must be {kind.__name__}, got {type(value).__name__} {value!r}")
+
+
+def load_config(path: str | Path | None, overrides: dict | None = None) -> TrainConfig:
+    """Defaults <- YAML file <- overrides. Unknown keys and wrong types are errors."""
+    raw: dict = {}
+    if path:
+        path = Path(path)
+        if not path.exists():
+            raise FileNotFoundError(f"config file {path} not found; see configs/ for the shipped ones")
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        if not isinstance(raw, dict):
+            raise ValueError(f"{path}: a config is a YAML mapping of key: value")
+    raw.update(overrides or {})
+    defaults = TrainConfig()
+    known = {f.name for f in dataclasses.fields(TrainConfig)}
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise ValueError(f"unknown config key(s) {unknown}{' in ' + str(path) if path else ''}; "
+                         f"known keys: {', '.join(sorted(known))}")
+    values = {k: _coerce(k, v, getattr(defaults, k)) for k, v in raw.items()}
+    cfg = TrainConfig(**values)
+    Preprocessing.from_dict(cfg.preprocessing)  # validate now, not after an hour of training
+    return cfg
+
+
+def parse_overrides(items: list[str]) -> dict:
+    out = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ValueError(f"override {item!r} is not key=value")
+        out[key.strip()] = yaml.safe_load(value)
+    return out
+
+
+def repo_path(p: str) -> Path:
+    """Config paths are relative to the repository root, wherever the command runs."""
+    path = Path(p).expanduser()
+    return path if path.is_absolute() else ROOT / path
+
+
+# ---------------------------------------------------------------------------- data
+
+def generated_documents(n: int, seed: int) -> list[Document]:
+    if n <= 0:
+        return []
+    from .data.generate import generate_documents
+    return generate_documents(n, seed)
+
+
+def training_documents(cfg: TrainConfig, train_gold: list[Document], log=print) -> list[Document]:
+    """Training gold (repeated), its augmentations and generated articles."""
+    docs = [d for d in train_gold for _ in range(cfg.gold_repeat)]
+    if cfg.augment_copies > 0:
+        from .data.augment import augment_documents
+        docs += augment_documents(train_gold, cfg.augment_copies, cfg.seed)
+    docs += generated_documents(cfg.generated_docs, cfg.generated_seed)
+    log(f"training data: {len(train_gold)} gold articles x{cfg.gold_repeat}, "
+        f"{cfg.augment_copies} augmented copies each, {cfg.generated_docs} generated articles")
+    return docs
+
+
+def encode(docs: list[Document], tokenizer, pre: Preprocessing, max_length: int, stride: int):
+    """A datasets.Dataset of labelled windows (first sub-word labelled, rest ignored)."""
+    from datasets import Dataset
+
+    from .modeling import LABEL2ID
+    from .schema import spans_to_tags
+    enc = WordEncoder(tokenizer.backend_tokenizer, tokenizer.cls_token, tokenizer.sep_token, tokenizer.pad_token)
+    rows = {"input_ids": [], "labels": []}
+    for d in docs:
+        words, norm = model_words(d.text, pre)
+        if not words:
+            continue
+        labels = [LABEL2ID[t] for t in spans_to_tags(words, d.entities, where=f"{d.id}: ")]
+        for win in make_windows(enc.word_ids(norm), max_length, stride, enc.cls_id, enc.sep_id):
+            rows["input_ids"].append(win.input_ids)
+            rows["labels"].append(window_labels(win, labels))
+    return Dataset.from_dict(rows)
+
+
+class Collator:
+    def __init__(self, pad_id: int):
+        self.pad_id = pad_id
+
+    def __call__(self, features):
+        import torch
+        width = max(len(f["input_ids"]) for f in features)
+        ids = torch.full((len(features), width), self.pad_id, dtype=torch.long)
+        labels = torch.full((len(features), width), IGNORE, dtype=torch.long)
+        mask = torch.zeros((len(features), width), dtype=torch.long)
+        for i, f in enumerate(features):
+            n = len(f["input_ids"])
+            ids[i, :n] = torch.tensor(f["input_ids"])
+            labels[i, :n] = torch.tensor(f["labels"])
+            mask[i, :n] = 1
+        return {"input_ids": ids, "attention_mask": mask, "labels": labels}
+
+
+def window_f1(eval_pred) -> dict:
+    """Strict seqeval F1 over dev windows (first sub-words), for early stopping."""
+    from seqeval.metrics import f1_score
+    from seqeval.scheme import IOB2
+
+    from .modeling import ID2LABEL
+    logits, labels = eval_pred
+    pred = logits.argmax(-1)
+    y_true, y_pred = [], []
+    for p_row, l_row in zip(pred, labels):
+        keep = l_row != IGNORE
+        y_true.append([ID2LABEL[int(x)] for x in l_row[keep]])
+        y_pred.append([ID2LABEL[int(x)] for x in p_row[keep]])
+    return {"f1": f1_score(y_true, y_pred, mode="strict", scheme=IOB2, zero_division=0)}
+
+
+# ---------------------------------------------------------------------------- training
+
+def fine_tune(cfg: TrainConfig, train_docs: list[Document], dev_docs: list[Document], out_dir: Path,
+              resume: bool = False, log=print):
+    """Fine-tune `cfg.model` on `train_docs`; early-stop on `dev_docs` when there are any.
+    Saves a standard Hugging Face model directory into `out_dir` and returns (model, tokenizer)."""
+    import torch
+    from transformers import EarlyStoppingCallback, Trainer, TrainingArguments, set_seed
+
+    from .modeling import load_checkpoint, save_preprocessing
+
+    torch.set_num_threads(cfg.threads or os.cpu_count() or 1)
+    set_seed(cfg.seed)
+    pre = Preprocessing.from_dict(cfg.preprocessing)
+    model, tok = load_checkpoint(str(repo_path(cfg.model)) if repo_path(cfg.model).exists() else cfg.model)
+    train_ds = encode(train_docs, tok, pre, cfg.max_length, cfg.stride)
+    dev_ds = encode(dev_docs, tok, pre, cfg.max_length, cfg.stride) if dev_docs else None
+    log(f"{len(train_ds)} training windows, {len(dev_ds) if dev_ds else 0} dev windows; "
+        f"device {'cuda' if torch.cuda.is_available() else 'cpu'}")
+    gpu = torch.cuda.is_available()
+    ckpt_dir = out_dir / "checkpoints"
+    args = TrainingArguments(
+        output_dir=str(ckpt_dir), seed=cfg.seed, data_seed=cfg.seed,
+        num_train_epochs=cfg.epochs, max_steps=cfg.max_steps,
+        per_device_train_batch_size=cfg.batch_size, per_device_eval_batch_size=cfg.batch_size * 2,
+        learning_rate=cfg.lr, warmup_steps=cfg.warmup_ratio, weight_decay=cfg.weight_decay,
+        lr_scheduler_type="linear",
+        bf16=gpu and torch.cuda.is_bf16_supported(), fp16=gpu and not torch.cuda.is_bf16_supported(),
+        eval_strategy="steps" if dev_ds else "no", eval_steps=cfg.eval_every,
+        save_strategy="steps", save_steps=cfg.eval_every, save_total_limit=2,
+        load_best_model_at_end=bool(dev_ds), metric_for_best_model="f1", greater_is_better=True,
+        logging_steps=cfg.log_every, report_to=[], dataloader_num_workers=0,
+        disable_tqdm=False,
+    )
+    callbacks = [EarlyStoppingCallback(cfg.early_stopping_patience)] if dev_ds and cfg.early_stopping_patience else []
+    trainer = Trainer(model=model, args=args, train_dataset=train_ds, eval_dataset=dev_ds,
+                      data_collator=Collator(tok.pad_token_id), compute_metrics=window_f1 if dev_ds else None,
+                      callbacks=callbacks)
+    has_ckpt = ckpt_dir.exists() and any(ckpt_dir.glob("checkpoint-*"))
+    if resume and not has_ckpt:
+        log(f"--resume: no checkpoint in {ckpt_dir}, starting from the beginning")
+    t0 = time.time()
+    result = trainer.train(resume_from_checkpoint=True if (resume and has_ckpt) else None)
+    seconds = time.time() - t0
+    trainer.save_model(str(out_dir))
+    tok.save_pretrained(str(out_dir))
+    save_preprocessing(out_dir, pre, cfg.max_length, cfg.stride)
+    shutil.rmtree(ckpt_dir, ignore_errors=True)  # the run directory holds the final model only
+    stats = {"train_windows": len(train_ds), "train_tokens": int(sum(map(len, train_ds["input_ids"]))),
+             "steps": int(result.global_step), "train_seconds": round(seconds, 1),
+             "train_loss": round(float(result.training_loss), 4),
+             "best_dev_window_f1": trainer.state.best_metric}
+    stats["tokens_per_second"] = round(stats["train_tokens"] * cfg.epochs / max(seconds, 1e-6)) if cfg.max_steps < 0 else None
+    return trainer.model, tok, stats
+
+
+def save_config(cfg: TrainConfig, out_dir: Path) -> None:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "config.yaml").write_text(yaml.safe_dump(dataclasses.asdict(cfg), allow_unicode=True, sort_keys=False),
+                                         encoding="utf-8")
+
+
+def command_line() -> str:
+    return " ".join(["python" if Path(sys.argv[0]).name == "train.py" else Path(sys.argv[0]).name] + sys.argv)
+
+
+def dump(path: Path, obj) -> None:
+    path.write_text(json.dumps(obj, indent=2, ensure_ascii=False), encoding="utf-8")
+
+
+# ---------------------------------------------------------------------------- runs
+
+def ensure_base(cfg: TrainConfig, log=print) -> None:
+    """Offline configs: build the base model at `cfg.model` from our own text when it is
+    missing. Never used to replace a checkpoint that failed to load."""
+    path = repo_path(cfg.model)
+    if not cfg.build_base or (path / "config.json").exists():
+        return
+    from .data.generate import generate_documents
+    from .offline import BaseSpec, build_base
+    texts = [d.text for d in generate_documents(cfg.base_generated_docs, seed=10_000 + cfg.generated_seed)]
+    try:
+        from .data.gazetteers import corpus_lines
+        texts += corpus_lines()
+    except ImportError:
+        pass
+    build_base(path, texts, BaseSpec(**cfg.base), Preprocessing.from_dict(cfg.preprocessing), log)
+
+
+def real_dev_documents(cfg: TrainConfig) -> list[Document]:
+    from .schema import read_span_jsonl
+    path = repo_path(cfg.real_dev)
+    return read_span_jsonl(path) if cfg.real_dev and path.exists() else []
+
+
+def train_and_evaluate(cfg: TrainConfig, train_gold: list[Document], test_gold: list[Document], out_dir: Path,
+                       resume: bool = False, log=print) -> dict:
+    """One run: data -> fine-tune (early stopping on `test_gold` only in a plain run, see
+    `dev_for_stopping`) -> evaluate on the held-out gold and the real-news dev set."""
+    from .evaluation import evaluate
+    from .modeling import TorchRecognizer
+    overlap = {d.id for d in train_gold} & {d.id for d in test_gold}
+    assert not overlap, f"held-out articles in training data: {overlap}"
+    save_config(cfg, out_dir)
+    train_docs = training_documents(cfg, train_gold, log)
+    model, tok, stats = fine_tune(cfg, train_docs, test_gold if cfg.early_stopping_patience else [], out_dir,
+                                  resume, log)
+    pre = Preprocessing.from_dict(cfg.preprocessing)
+    rec = TorchRecognizer(model, tok, pre, cfg.max_length, cfg.stride)
+    metrics = {"training": stats, "heldout_ids": [d.id for d in test_gold]}
+    if test_gold:
+        metrics["heldout_gold"], _ = evaluate(rec.predict, test_gold)
+    dev = real_dev_documents(cfg)
+    if dev:
+        metrics["real_dev"], _ = evaluate(rec.predict, dev)
+    return metrics
+
+
+def cross_validate(cfg: TrainConfig, out_dir: Path, log=print) -> dict:
+    """Leave-one-article-out over the gold: train on four (+ generated data), test on the
+    fifth. No early stopping on the test article: every fold trains its fixed budget.
+    Augmentation only sees the fold's training articles. Per-fold and pooled scores."""
+    from .annotations import load_gold
+    from .evaluation import score
+    from .modeling import TorchRecognizer
+    gold = load_gold(repo_path(cfg.annotations), repo_path(cfg.seeds))
+    fold_cfg = dataclasses.replace(cfg, early_stopping_patience=0, real_dev="")
+    folds, pooled_pred = {}, {}
+    for k, test in enumerate(gold):
+        train = [d for d in gold if d.id != test.id]
+        log(f"--- fold {k + 1}/{len(gold)}: test {test.id}")
+        fold_dir = out_dir / f"fold-{k + 1}"
+        save_config(fold_cfg, fold_dir)
+        model, tok, stats = fine_tune(fold_cfg, training_documents(fold_cfg, train, log), [], fold_dir, log=log)
+        rec = TorchRecognizer(model, tok, Preprocessing.from_dict(cfg.preprocessing), cfg.max_length, cfg.stride)
+        pred = rec.predict([test.text])[0]
+        pooled_pred[test.id] = pred
+        folds[test.id] = {"metrics": score([test], {test.id: pred}), "training": stats}
+        shutil.rmtree(fold_dir, ignore_errors=True)  # fold models are not kept
+    return {"folds": folds, "pooled": score(gold, pooled_pred)}

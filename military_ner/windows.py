@@ -1,0 +1,135 @@
+"""From words to model windows and back: sub-word encoding, striding and merging.
+
+Shared by training (labelled windows), the PyTorch predictor and the torch-free ONNX
+runtime, so all three cut documents the same way. Needs only `tokenizers` and numpy.
+
+- Each normalized word is encoded on its own with the model's `tokenizers.Tokenizer`
+  (no special tokens), the same as `is_split_into_words=True`. A word that yields no
+  sub-word (e.g. a symbol missing from the vocabulary) has no prediction and is `O`.
+- A document longer than the window is cut into windows of at most `max_length` tokens
+  ([CLS] ... [SEP]) that never split a word; consecutive windows overlap by about
+  `stride` tokens, so nothing is truncated.
+- Labels and predictions live on a word's FIRST sub-word (aggregation "first"); the rest
+  are ignored (-100 in training).
+- Merging: a word seen by several windows takes its logits from the window in which it
+  sits farthest from an edge (the most context on both sides).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .schema import Span, tags_to_spans
+
+IGNORE = -100
+AGGREGATION = "first"
+
+
+@dataclass
+class Window:
+    input_ids: list[int]
+    word_index: list[int]   # per position: the word whose FIRST sub-word is there, else -1
+    first: int              # first word in the window
+    last: int               # one past the last word
+
+
+class WordEncoder:
+    """Encodes words to sub-word ids with a `tokenizers.Tokenizer`, caching per word."""
+
+    def __init__(self, tokenizer, cls_token: str = "[CLS]", sep_token: str = "[SEP]",
+                 pad_token: str = "[PAD]"):
+        self.tok = tokenizer
+        self.cls_id = tokenizer.token_to_id(cls_token)
+        self.sep_id = tokenizer.token_to_id(sep_token)
+        self.pad_id = tokenizer.token_to_id(pad_token)
+        if None in (self.cls_id, self.sep_id, self.pad_id):
+            raise ValueError(f"tokenizer lacks one of {cls_token}, {sep_token}, {pad_token}")
+        self._cache: dict[str, list[int]] = {}
+
+    def word_ids(self, words: list[str]) -> list[list[int]]:
+        missing = [w for w in dict.fromkeys(words) if w not in self._cache]
+        if missing:
+            encs = self.tok.encode_batch([[w] for w in missing], is_pretokenized=True, add_special_tokens=False)
+            for w, e in zip(missing, encs):
+                self._cache[w] = list(e.ids)
+        if len(self._cache) > 200_000:
+            self._cache.clear()
+        return [self._cache[w] for w in words]
+
+
+def make_windows(pieces: list[list[int]], max_length: int, stride: int, cls_id: int, sep_id: int) -> list[Window]:
+    """Cut a document (sub-word ids per word) into overlapping windows; see module doc."""
+    budget = max_length - 2
+    if budget < 1 or not 0 <= stride < budget:
+        raise ValueError(f"need max_length > 2 and 0 <= stride < max_length - 2 (got {max_length}, {stride})")
+    pieces = [p[:budget] for p in pieces]  # a single word longer than a window is cut
+    windows: list[Window] = []
+    n, start = len(pieces), 0
+    while True:
+        end, used = start, 0
+        while end < n and used + len(pieces[end]) <= budget:
+            used += len(pieces[end])
+            end += 1
+        ids, index = [cls_id], [-1]
+        for w in range(start, end):
+            for k, t in enumerate(pieces[w]):
+                ids.append(t)
+                index.append(w if k == 0 else -1)
+        ids.append(sep_id)
+        index.append(-1)
+        windows.append(Window(ids, index, start, end))
+        if end >= n:
+            return windows
+        # step back so the next window repeats about `stride` tokens of context
+        back, nxt = 0, end
+        while nxt > start + 1 and back + len(pieces[nxt - 1]) <= stride:
+            nxt -= 1
+            back += len(pieces[nxt])
+        start = nxt
+
+
+def window_labels(window: Window, word_labels: list[int]) -> list[int]:
+    return [word_labels[w] if w >= 0 else IGNORE for w in window.word_index]
+
+
+def merge_word_logits(windows: list[Window], logits: list[np.ndarray], n_words: int, n_labels: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per-word logits (n_words x n_labels) from per-window logits; `has` marks words that
+    had a sub-word. Each window's logits array is (len(window.input_ids) x n_labels)
+    (padding beyond that is ignored)."""
+    out = np.zeros((n_words, n_labels), dtype=np.float32)
+    best = np.full(n_words, -1, dtype=np.int64)
+    for win, lg in zip(windows, logits):
+        for pos, w in enumerate(win.word_index):
+            if w < 0:
+                continue
+            margin = min(w - win.first, win.last - 1 - w)
+            if margin > best[w]:
+                best[w] = margin
+                out[w] = lg[pos]
+    return out, best >= 0
+
+
+def softmax(x: np.ndarray) -> np.ndarray:
+    e = np.exp(x - x.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def pad_batch(windows: list[Window], pad_id: int) -> tuple[np.ndarray, np.ndarray]:
+    """input_ids and attention_mask (int64), padded to the longest window of the batch."""
+    width = max(len(w.input_ids) for w in windows)
+    ids = np.full((len(windows), width), pad_id, dtype=np.int64)
+    mask = np.zeros((len(windows), width), dtype=np.int64)
+    for i, w in enumerate(windows):
+        ids[i, :len(w.input_ids)] = w.input_ids
+        mask[i, :len(w.input_ids)] = 1
+    return ids, mask
+
+
+def decode(text, words, logits: np.ndarray, has: np.ndarray, id2label: dict[int, str]) -> list[Span]:
+    """Word logits -> BIO tags (argmax; words without a sub-word are O) -> spans with scores."""
+    probs = softmax(logits)
+    best = probs.argmax(-1)
+    tags = [id2label[int(b)] if h else "O" for b, h in zip(best, has)]
+    scores = [float(p[b]) for p, b in zip(probs, best)]
+    return tags_to_spans(text, words, tags, scores)
