@@ -53,6 +53,53 @@ def cmd_annotations_import(args) -> int:
     return 0
 
 
+# ---------------------------------------------------------------------------- evaluate
+
+def load_recognizer(model: str):
+    """A recognizer for a training run directory (PyTorch) or an exported bundle (ONNX)."""
+    path = Path(model)
+    if (path / "bundle.json").exists():
+        from .runtime import Recognizer
+        return Recognizer.load(path)
+    from .modeling import TorchRecognizer
+    return TorchRecognizer.load(path)
+
+
+def cmd_evaluate(args) -> int:
+    from .evaluation import evaluate, score, summary_line, table_md, write_json
+    from .schema import read_span_jsonl
+    gold = read_span_jsonl(args.gold)
+    if args.predictions:
+        predicted = {d.id: d.entities for d in read_span_jsonl_lenient(args.predictions)}
+        metrics = score(gold, predicted)
+    else:
+        metrics, _ = evaluate(load_recognizer(args.model).predict, gold)
+    metrics["gold"] = str(args.gold)
+    metrics["model"] = str(args.model or args.predictions)
+    print(table_md(metrics, "strict"))
+    print(summary_line(metrics))
+    if args.out:
+        write_json(Path(args.out), metrics)
+        print(f"wrote {args.out}")
+    return 0
+
+
+def read_span_jsonl_lenient(path):
+    """Predictions need no text: {"id", "entities"} lines are enough."""
+    from .schema import Document, Span
+    docs = []
+    for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+            ents = [Span(int(e["start"]), int(e["end"]), e["label"], e.get("text", "")) for e in obj.get("entities", [])]
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+            raise SchemaError(f"{path}:{n}: not a prediction line ({exc})")
+        docs.append(Document(str(obj.get("id")), obj.get("text", ""), ents))
+    return docs
+
+
 # ---------------------------------------------------------------------------- parser
 
 def build_parser() -> argparse.ArgumentParser:
@@ -81,6 +128,14 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("spans", help="span JSONL file: {id, text, entities} per line")
     q.add_argument("--annotations", default=str(_default("annotations")), help="output directory")
     q.set_defaults(func=cmd_annotations_import)
+
+    q = sub.add_parser("evaluate", help="score a model (or a predictions file) against span-JSONL gold with seqeval")
+    src = q.add_mutually_exclusive_group(required=True)
+    src.add_argument("--model", help="training run directory or exported bundle directory")
+    src.add_argument("--predictions", help="span JSONL of predictions ({id, entities} per line) instead of a model")
+    q.add_argument("--gold", required=True, help="span JSONL gold, e.g. from `annotations export` or ../shared/dev/real-dev.jsonl")
+    q.add_argument("--out", help="write the metrics as JSON here")
+    q.set_defaults(func=cmd_evaluate)
     return p
 
 
@@ -88,7 +143,10 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except SchemaError as exc:
+    except (SchemaError, FileNotFoundError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except RuntimeError as exc:  # ModelLoadError and friends: the message says what to do
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

@@ -1,0 +1,121 @@
+"""train.py end to end on the smoke config: reports, reproducibility, resume, clear load errors."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from military_ner.training import load_config, parse_overrides
+
+PY = sys.executable
+
+
+def run_train(root, *args, env=None, **kw):
+    e = dict(os.environ, PYTHONUNBUFFERED="1", HF_HUB_OFFLINE="1", **(env or {}))
+    return subprocess.run([PY, str(root / "train.py"), *args], cwd=root.parent, env=e, capture_output=True,
+                          text=True, **kw)
+
+
+def test_unknown_config_key_names_the_known_ones(root):
+    with pytest.raises(ValueError, match=r"unknown config key\(s\) \['epoch'\].*known keys: .*epochs"):
+        load_config(root / "configs/smoke.yaml", {"epoch": 3})
+
+
+def test_wrong_config_type_is_an_error(root):
+    with pytest.raises(ValueError, match="'batch_size' must be an integer"):
+        load_config(root / "configs/smoke.yaml", parse_overrides(["batch_size=2.5"]))
+    with pytest.raises(ValueError, match="'all_gold' must be bool"):
+        load_config(root / "configs/smoke.yaml", parse_overrides(["all_gold=yes please"]))
+    with pytest.raises(ValueError, match="unknown preprocessing setting"):
+        load_config(root / "configs/smoke.yaml", {"preprocessing": {"remove_vowels": True}})
+
+
+def test_every_shipped_config_loads(root):
+    for path in (root / "configs").glob("*.yaml"):
+        load_config(path)
+
+
+def test_arabert_without_network_fails_fast_naming_the_offline_ways(root, tmp_path):
+    t0 = time.time()
+    r = run_train(root, "--config", "configs/arabert.yaml", "--output-dir", str(tmp_path / "run"), timeout=120)
+    assert r.returncode != 0
+    assert time.time() - t0 < 60
+    assert "configs/offline.yaml" in r.stderr and "--model /path/to/" in r.stderr
+    assert not (tmp_path / "run" / "config.json").exists()
+
+
+def test_missing_local_checkpoint_is_a_clear_error(root, tmp_path):
+    r = run_train(root, "--config", "configs/smoke.yaml", "--model", str(tmp_path / "nothing-here"), timeout=120)
+    assert r.returncode != 0
+    assert "no such model directory" in r.stderr and "configs/offline.yaml" in r.stderr
+
+
+@pytest.fixture(scope="session")
+def smoke(root, tmp_path_factory):
+    """The smoke config trained once into a temporary run directory (base built there too)."""
+    tmp = tmp_path_factory.mktemp("smoke")
+    args = ["--config", "configs/smoke.yaml", "--output-dir", str(tmp / "run"), f"model={tmp / 'base'}"]
+    r = run_train(root, *args, timeout=900)
+    assert r.returncode == 0, r.stderr[-3000:]
+    return tmp, args, r
+
+
+@pytest.mark.slow
+def test_smoke_run_writes_a_standard_model_directory_with_reports(smoke):
+    tmp, _, r = smoke
+    run = tmp / "run"
+    for name in ("config.json", "model.safetensors", "tokenizer.json", "preprocessing.json", "metrics.json",
+                 "report.md", "README.md", "config.yaml"):
+        assert (run / name).exists(), name
+    assert not (run / "checkpoints").exists()
+    config = json.loads((run / "config.json").read_text())
+    assert config["id2label"]["0"] == "O" and len(config["id2label"]) == 9
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert metrics["heldout_ids"] == ["001_edbaaf092845f8a2"]
+    assert metrics["heldout_gold"]["gold_entities"] > 0 and "real_dev" in metrics
+    assert "python" in metrics["command"] and "smoke.yaml" in metrics["command"]
+    assert (tmp / "base" / "base_info.json").exists()
+    from transformers import AutoModelForTokenClassification
+    AutoModelForTokenClassification.from_pretrained(run)  # anything that accepts from_pretrained
+
+
+@pytest.mark.slow
+def test_same_seed_gives_the_same_metrics(root, smoke, tmp_path):
+    tmp, args, _ = smoke
+    again = [a if not a.startswith("--output-dir") else a for a in args]
+    again[again.index("--output-dir") + 1] = str(tmp_path / "run2")
+    r = run_train(root, *again, timeout=900)
+    assert r.returncode == 0, r.stderr[-3000:]
+    first = json.loads((tmp / "run" / "metrics.json").read_text())
+    second = json.loads((tmp_path / "run2" / "metrics.json").read_text())
+    for key in ("heldout_gold", "real_dev"):
+        assert first[key] == second[key]
+    assert first["training"]["train_loss"] == second["training"]["train_loss"]
+
+
+@pytest.mark.slow
+def test_killed_run_resumes_and_finishes_with_a_model(root, smoke, tmp_path):
+    tmp, _, _ = smoke
+    out = tmp_path / "run"
+    args = ["--config", "configs/smoke.yaml", "--output-dir", str(out), f"model={tmp / 'base'}",
+            "max_steps=300", "eval_every=10", "early_stopping_patience=0", "generated_docs=10"]
+    env = dict(os.environ, PYTHONUNBUFFERED="1", HF_HUB_OFFLINE="1")
+    proc = subprocess.Popen([PY, str(root / "train.py"), *args], cwd=root.parent, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.time() + 300
+    while time.time() < deadline and not list((out / "checkpoints").glob("checkpoint-*/trainer_state.json")):
+        time.sleep(0.2)
+    time.sleep(0.5)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert not (out / "model.safetensors").exists(), "the run finished before it could be killed"
+    done = sorted(int(p.name.split("-")[1]) for p in (out / "checkpoints").glob("checkpoint-*"))
+    assert done, "no checkpoint was written before the kill"
+    r = run_train(root, *args, "--resume", timeout=900)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert (out / "model.safetensors").exists()
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["training"]["steps"] == 300
