@@ -53,6 +53,22 @@ def cmd_annotations_import(args) -> int:
     return 0
 
 
+# ---------------------------------------------------------------------------- data engine
+
+def cmd_data_generate(args) -> int:
+    from .data.generate import generate_documents
+    from .schema import write_span_jsonl
+    docs = generate_documents(args.n, args.seed)
+    n = write_span_jsonl(docs, args.out)
+    counts: dict[str, int] = {}
+    for d in docs:
+        for s in d.entities:
+            counts[s.label] = counts.get(s.label, 0) + 1
+    words = sum(len(d.text.split()) for d in docs)
+    print(f"wrote {n} generated articles ({words} words; entities {counts}) to {args.out}")
+    return 0
+
+
 # ---------------------------------------------------------------------------- evaluate
 
 def load_recognizer(model: str):
@@ -128,6 +144,14 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("spans", help="span JSONL file: {id, text, entities} per line")
     q.add_argument("--annotations", default=str(_default("annotations")), help="output directory")
     q.set_defaults(func=cmd_annotations_import)
+
+    data = sub.add_parser("data", help="the data engine: generated articles")
+    data_sub = data.add_subparsers(dest="action", required=True, metavar="ACTION")
+    q = data_sub.add_parser("generate", help="write labelled synthetic articles as span JSONL")
+    q.add_argument("--n", type=int, default=100, help="number of articles (default 100)")
+    q.add_argument("--seed", type=int, default=0, help="random seed; the same seed gives the same articles")
+    q.add_argument("--out", required=True, help="output .jsonl file")
+    q.set_defaults(func=cmd_data_generate)
 
     q = sub.add_parser("evaluate", help="score a model (or a predictions file) against span-JSONL gold with seqeval")
     src = q.add_mutually_exclusive_group(required=True)
