@@ -116,6 +116,12 @@ def read_span_jsonl_lenient(path):
     return docs
 
 
+def cmd_serve(args) -> int:
+    from .serve import serve
+    serve(args.model, host=args.host, port=args.port, max_chars=args.max_chars, max_documents=args.max_documents)
+    return 0
+
+
 # ---------------------------------------------------------------------------- parser
 
 def build_parser() -> argparse.ArgumentParser:
@@ -160,6 +166,14 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--gold", required=True, help="span JSONL gold, e.g. from `annotations export` or ../shared/dev/real-dev.jsonl")
     q.add_argument("--out", help="write the metrics as JSON here")
     q.set_defaults(func=cmd_evaluate)
+
+    q = sub.add_parser("serve", help="HTTP service and viewer page (API key from $MILITARY_NER_API_KEY, if set)")
+    q.add_argument("--model", required=True, help="exported bundle directory (or a training run directory)")
+    q.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
+    q.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    q.add_argument("--max-chars", type=int, default=100_000, help="characters per document (default 100000)")
+    q.add_argument("--max-documents", type=int, default=64, help="documents per request (default 64)")
+    q.set_defaults(func=cmd_serve)
     return p
 
 

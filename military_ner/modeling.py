@@ -111,6 +111,13 @@ class TorchRecognizer:
         model, tok = load_checkpoint(str(model_dir), for_training=False)
         return cls(model, tok, Preprocessing.from_dict(info["preprocessing"]), info["max_length"], info["stride"], **kw)
 
+    def info(self) -> dict:
+        import torch
+        import transformers
+        return {"engine": "pytorch", "labels": list(self.id2label.values()), "preprocessing": self.pre.to_dict(),
+                "max_length": self.max_length, "stride": self.stride, "aggregation": "first",
+                "versions": {"torch": torch.__version__, "transformers": transformers.__version__}}
+
     def word_logits(self, norm_words: list[str]) -> tuple[np.ndarray, np.ndarray]:
         pieces = self.encoder.word_ids(norm_words)
         wins = make_windows(pieces, self.max_length, self.stride, self.encoder.cls_id, self.encoder.sep_id)

@@ -220,7 +220,7 @@ def fine_tune(cfg: TrainConfig, train_docs: list[Document], dev_docs: list[Docum
         eval_strategy="steps" if dev_ds else "no", eval_steps=cfg.eval_every,
         save_strategy="steps", save_steps=cfg.eval_every, save_total_limit=2,
         load_best_model_at_end=bool(dev_ds), metric_for_best_model="f1", greater_is_better=True,
-        logging_steps=cfg.log_every, report_to=[], dataloader_num_workers=0,
+        logging_steps=cfg.log_every, report_to=[], dataloader_num_workers=0, dataloader_pin_memory=gpu,
         disable_tqdm=False,
     )
     callbacks = [EarlyStoppingCallback(cfg.early_stopping_patience)] if dev_ds and cfg.early_stopping_patience else []

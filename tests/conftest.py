@@ -15,3 +15,21 @@ def root() -> Path:
 def gold():
     from military_ner.annotations import load_gold
     return load_gold(ROOT / "annotations", ROOT / "seeds")
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory, gold):
+    """A real, tiny token classifier overfitted on the five seeds: enough for plumbing
+    tests (service, runtime parity), never for scores. Built once per test session."""
+    from military_ner.offline import BaseSpec, build_base
+    from military_ner.text import Preprocessing
+    from military_ner.training import fine_tune, load_config
+
+    tmp = tmp_path_factory.mktemp("tiny")
+    cfg = load_config(ROOT / "configs/smoke.yaml", {
+        "model": str(tmp / "base"), "build_base": False, "max_steps": 150, "eval_every": 1000,
+        "early_stopping_patience": 0, "lr": 0.003, "generated_docs": 0})
+    pre = Preprocessing.from_dict(cfg.preprocessing)
+    build_base(tmp / "base", [d.text for d in gold], BaseSpec(**cfg.base), pre, log=lambda *a: None)
+    fine_tune(cfg, gold * cfg.gold_repeat, [], tmp / "run", log=lambda *a: None)
+    return tmp / "run"
