@@ -117,8 +117,10 @@ def pretrain_mlm(model, tokenizer, texts: list[str], spec: BaseSpec, pre: Prepro
             "loss_first": sum(losses[:20]) / min(20, len(losses)), "loss_last": sum(losses[-20:]) / min(20, len(losses))}
 
 
-def build_base(out_dir: Path, texts: list[str], spec: BaseSpec, pre: Preprocessing, log=print) -> Path:
-    """Build tokenizer + small BERT (+ optional MLM pretraining) into `out_dir`."""
+def build_base(out_dir: Path, texts: list[str], spec: BaseSpec, pre: Preprocessing, log=print,
+               vocab_texts: list[str] = ()) -> Path:
+    """Build tokenizer + small BERT (+ optional MLM pretraining) into `out_dir`. The
+    tokenizer learns from `texts` and `vocab_texts` (word lists); pretraining reads `texts`."""
     import torch
     from transformers import BertConfig, BertForMaskedLM
     t0 = time.time()
@@ -126,7 +128,7 @@ def build_base(out_dir: Path, texts: list[str], spec: BaseSpec, pre: Preprocessi
         raise ValueError("no text to build the offline base from (generated articles or gazetteers expected)")
     out_dir = Path(out_dir)
     log(f"building the offline base model in {out_dir} from {len(texts)} texts of our own")
-    tok = build_tokenizer(texts, spec.vocab_size, pre, spec.max_position)
+    tok = build_tokenizer(list(texts) + list(vocab_texts), spec.vocab_size, pre, spec.max_position)
     torch.manual_seed(spec.seed)
     config = BertConfig(vocab_size=len(tok), hidden_size=spec.hidden, num_hidden_layers=spec.layers,
                         num_attention_heads=spec.heads, intermediate_size=spec.intermediate,
@@ -136,7 +138,7 @@ def build_base(out_dir: Path, texts: list[str], spec: BaseSpec, pre: Preprocessi
     out_dir.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(out_dir)
     tok.save_pretrained(out_dir)
-    info = {"spec": asdict(spec), "preprocessing": pre.to_dict(), "texts": len(texts),
+    info = {"spec": asdict(spec), "preprocessing": pre.to_dict(), "texts": len(texts), "vocab_texts": len(vocab_texts),
             "vocab_size": len(tok), "mlm": mlm, "seconds": round(time.time() - t0, 1)}
     (out_dir / "base_info.json").write_text(json.dumps(info, indent=2), encoding="utf-8")
     log(f"offline base ready: vocab {len(tok)}, {spec.layers} layers x {spec.hidden}, "

@@ -34,6 +34,7 @@ class TrainConfig:
     build_base: bool = False        # offline configs: build `model` from our own text when it is missing
     base: dict = field(default_factory=dict)          # offline.BaseSpec fields
     base_generated_docs: int = 2000  # generated articles the offline base (tokenizer + MLM) is built from
+    base_wordfreq_words: int = 0    # + the N most frequent Arabic words of the wordfreq package (tokenizer only)
     preprocessing: dict = field(default_factory=dict)  # text.Preprocessing fields (defaults = AraBERT v02)
     # --- data: held-out gold articles are never trained on in that run
     annotations: str = "annotations"
@@ -270,12 +271,14 @@ def ensure_base(cfg: TrainConfig, log=print) -> None:
     from .data.generate import generate_documents
     from .offline import BaseSpec, build_base
     texts = [d.text for d in generate_documents(cfg.base_generated_docs, seed=10_000 + cfg.generated_seed)]
-    try:
-        from .data.gazetteers import corpus_lines
-        texts += corpus_lines()
-    except ImportError:
-        pass
-    build_base(path, texts, BaseSpec(**cfg.base), Preprocessing.from_dict(cfg.preprocessing), log)
+    vocab_texts = []
+    if cfg.base_wordfreq_words:
+        import wordfreq  # real-news vocabulary: frequent words weigh more in the WordPiece counts
+        words = wordfreq.top_n_list("ar", cfg.base_wordfreq_words)
+        for w in words:
+            vocab_texts.append(" ".join([w] * max(2, round(wordfreq.zipf_frequency(w, "ar") - 1))))
+    build_base(path, texts, BaseSpec(**cfg.base), Preprocessing.from_dict(cfg.preprocessing), log,
+               vocab_texts=vocab_texts)
 
 
 def real_dev_documents(cfg: TrainConfig) -> list[Document]:
