@@ -87,7 +87,13 @@ def cmd_evaluate(args) -> int:
     gold = read_span_jsonl(args.gold)
     if args.predictions:
         predicted = {d.id: d.entities for d in read_span_jsonl_lenient(args.predictions)}
+        missing = [d.id for d in gold if d.id not in predicted]
+        if missing:
+            print(f"warning: {len(missing)} of {len(gold)} gold documents have no prediction (error records or "
+                  f"absent), scored as predicting nothing: {missing[:5]}", file=sys.stderr)
+            predicted.update({i: [] for i in missing})
         metrics = score(gold, predicted)
+        metrics["unpredicted_documents"] = missing
     else:
         metrics, _ = evaluate(load_recognizer(args.model).predict, gold)
     metrics["gold"] = str(args.gold)
@@ -109,6 +115,8 @@ def read_span_jsonl_lenient(path):
             continue
         try:
             obj = json.loads(line)
+            if "error" in obj:
+                continue  # an error record: the document was not predicted
             ents = [Span(int(e["start"]), int(e["end"]), e["label"], e.get("text", "")) for e in obj.get("entities", [])]
         except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
             raise SchemaError(f"{path}:{n}: not a prediction line ({exc})")
@@ -119,6 +127,41 @@ def read_span_jsonl_lenient(path):
 def cmd_serve(args) -> int:
     from .serve import serve
     serve(args.model, host=args.host, port=args.port, max_chars=args.max_chars, max_documents=args.max_documents)
+    return 0
+
+
+# ---------------------------------------------------------------------------- export, predict, bench
+
+def cmd_export(args) -> int:
+    from .export import ExportGateError, export, gate_table
+    gold = None
+    if args.gold:
+        from .schema import read_span_jsonl
+        gold = read_span_jsonl(args.gold)
+    try:
+        report = export(args.model, args.output, gold=gold)
+    except ExportGateError as exc:
+        print(gate_table(exc.report))
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(gate_table(report))
+    files = ", ".join([m["file"] for m in report["models"].values()] + ["tokenizer.json", "bundle.json"])
+    print(f"wrote the bundle {args.output} ({files}); gate passed")
+    return 0
+
+
+def cmd_predict(args) -> int:
+    from .predict import predict_files
+    stats = predict_files(args.model, args.input, args.output, precision=args.precision, resume=args.resume,
+                          overwrite=args.overwrite, batch_size=args.batch_size, max_chars=args.max_chars,
+                          threads=args.threads)
+    return 1 if stats["documents"] and stats["failed"] == stats["documents"] else 0
+
+
+def cmd_bench(args) -> int:
+    from .bench import bench
+    bench(args.model, out_dir=Path(args.out_dir), quick=args.quick, base_shape=not args.no_base,
+          batch_sizes=args.batch_sizes, seq_lengths=args.seq_lengths, engines=args.engines)
     return 0
 
 
@@ -174,6 +217,39 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--max-chars", type=int, default=100_000, help="characters per document (default 100000)")
     q.add_argument("--max-documents", type=int, default=64, help="documents per request (default 64)")
     q.set_defaults(func=cmd_serve)
+
+    q = sub.add_parser("export", help="export a run directory to an ONNX bundle (fp32 + int8) that checks itself against PyTorch")
+    q.add_argument("--model", required=True, help="training run directory (config.json, model.safetensors, preprocessing.json)")
+    q.add_argument("--output", required=True, help="bundle directory to write (model.onnx, model.int8.onnx, tokenizer.json, bundle.json)")
+    q.add_argument("--gold", help="span JSONL for the gate (default: the repo's gold articles)")
+    q.set_defaults(func=cmd_export)
+
+    q = sub.add_parser("predict", help="tag .txt files, directories or JSONL into span JSONL (one line per document)")
+    q.add_argument("--model", required=True, help="exported bundle directory (ONNX) or training run directory (PyTorch)")
+    q.add_argument("--input", required=True, nargs="+", metavar="PATH",
+                   help=".txt files, directories of .txt (recursive), .jsonl files of {id, text}, or - for stdin "
+                        "(JSONL, or else one plain-text document)")
+    q.add_argument("--output", required=True, help="span JSONL to write: {id, entities} or {id, error} per document")
+    q.add_argument("--precision", choices=["int8", "fp32"], default=None,
+                   help="bundle graph to use (default: int8 if the export gate found it accurate enough, else fp32)")
+    q.add_argument("--resume", action="store_true", help="append to OUTPUT, skipping ids already in it")
+    q.add_argument("--overwrite", action="store_true", help="replace an existing OUTPUT")
+    q.add_argument("--batch-size", type=int, default=16, help="windows per inference batch (default 16)")
+    q.add_argument("--max-chars", type=int, default=500_000,
+                   help="longer documents become error records (default 500000)")
+    q.add_argument("--threads", type=int, default=None, help="inference threads (default: every core)")
+    q.set_defaults(func=cmd_predict)
+
+    q = sub.add_parser("bench", help="throughput and latency: PyTorch fp32/int8 vs ONNX Runtime fp32/int8")
+    q.add_argument("--model", help="training run directory (default: only the AraBERT-base-shaped random model)")
+    q.add_argument("--out-dir", default=str(_default("eval")), help="where bench.md and bench.json go (default eval/)")
+    q.add_argument("--quick", action="store_true", help="smoke run: fewer repeats, batch 1 and sequence 128 only")
+    q.add_argument("--no-base", action="store_true", help="skip the random model of AraBERT-base's shape")
+    q.add_argument("--batch-sizes", type=int, nargs="+", default=None, help="default: 1 8")
+    q.add_argument("--seq-lengths", type=int, nargs="+", default=None, help="default: 128 512")
+    q.add_argument("--engines", nargs="+", default=None, choices=["torch-fp32", "torch-int8", "ort-fp32", "ort-int8"],
+                   help="default: all four")
+    q.set_defaults(func=cmd_bench)
     return p
 
 

@@ -82,6 +82,8 @@ def load_config(path: str | Path | None, overrides: dict | None = None) -> Train
     raw: dict = {}
     if path:
         path = Path(path)
+        if not path.exists() and not path.is_absolute() and (ROOT / path).exists():
+            path = ROOT / path  # configs/x.yaml works from any directory
         if not path.exists():
             raise FileNotFoundError(f"config file {path} not found; see configs/ for the shipped ones")
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}

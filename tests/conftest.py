@@ -33,3 +33,12 @@ def tiny_run(tmp_path_factory, gold):
     build_base(tmp / "base", [d.text for d in gold], BaseSpec(**cfg.base), pre, log=lambda *a: None)
     fine_tune(cfg, gold * cfg.gold_repeat, [], tmp / "run", log=lambda *a: None)
     return tmp / "run"
+
+
+@pytest.fixture(scope="session")
+def bundle(tiny_run, tmp_path_factory):
+    """The tiny run exported to an ONNX bundle (fp32 + int8, gate passed), once per session."""
+    from military_ner.export import export
+    out = tmp_path_factory.mktemp("bundle") / "bundle"
+    export(tiny_run, out, log=lambda *a: None)
+    return out

@@ -1,0 +1,117 @@
+// Tagging with a military-ner bundle from Node: onnxruntime-node + @huggingface/tokenizers.
+//
+// Mirrors military_ner/runtime.py and military_ner/windows.py: each normalized word is
+// tokenized on its own, documents are cut into overlapping windows that never split a word,
+// a word's label is read at its first sub-word, a word seen by several windows takes the
+// window where it sits farthest from an edge, and BIO tags become spans with the mean
+// softmax score of their words. Offsets are code points into the original text.
+import fs from "node:fs";
+import path from "node:path";
+import ort from "onnxruntime-node";
+import { Tokenizer } from "@huggingface/tokenizers";
+import { modelWords } from "./text.mjs";
+
+export class Recognizer {
+  constructor(session, tokenizer, info, precision) {
+    Object.assign(this, { session, tokenizer, info, precision, cache: new Map() });
+    const t = info.tokenizer;
+    [this.clsId, this.sepId, this.padId] = [t.cls_token, t.sep_token, t.pad_token].map((x) => tokenizer.token_to_id(x));
+  }
+
+  /** Load a bundle; precision "int8" | "fp32", default as in runtime.default_precision. */
+  static async load(bundleDir, precision) {
+    const info = JSON.parse(fs.readFileSync(path.join(bundleDir, "bundle.json"), "utf8"));
+    if (!info.gate || !info.gate.passed) throw new Error(`${bundleDir}: the export gate failed; re-run military-ner export`);
+    precision ??= info.gate.int8 && info.gate.int8.met && info.models.int8 ? "int8" : "fp32";
+    const file = path.join(bundleDir, info.models[precision].file);
+    const session = await ort.InferenceSession.create(file, { executionProviders: ["cpu"], graphOptimizationLevel: "all" });
+    const tokJson = JSON.parse(fs.readFileSync(path.join(bundleDir, info.tokenizer.file), "utf8"));
+    return new Recognizer(session, new Tokenizer(tokJson, {}), info, precision);
+  }
+
+  wordIds(words) {
+    return words.map((w) => {
+      if (!this.cache.has(w)) this.cache.set(w, this.tokenizer.encode(w, { add_special_tokens: false }).ids.map(Number));
+      return this.cache.get(w);
+    });
+  }
+
+  makeWindows(pieces) {  // windows.make_windows
+    const { max_length: maxLength, stride } = this.info;
+    const budget = maxLength - 2;
+    pieces = pieces.map((p) => p.slice(0, budget));
+    const windows = [];
+    let start = 0;
+    for (;;) {
+      let end = start, used = 0;
+      while (end < pieces.length && used + pieces[end].length <= budget) used += pieces[end++].length;
+      const ids = [this.clsId], index = [-1];
+      for (let w = start; w < end; w++) pieces[w].forEach((t, k) => { ids.push(t); index.push(k === 0 ? w : -1); });
+      ids.push(this.sepId);
+      index.push(-1);
+      windows.push({ ids, index, first: start, last: end });
+      if (end >= pieces.length) return windows;
+      let back = 0, next = end;
+      while (next > start + 1 && back + pieces[next - 1].length <= stride) back += pieces[--next].length;
+      start = next;
+    }
+  }
+
+  async run(windows) {  // one padded batch per document
+    const width = Math.max(...windows.map((w) => w.ids.length));
+    const ids = new BigInt64Array(windows.length * width).fill(BigInt(this.padId));
+    const mask = new BigInt64Array(windows.length * width);
+    windows.forEach((w, i) => w.ids.forEach((t, j) => { ids[i * width + j] = BigInt(t); mask[i * width + j] = 1n; }));
+    const shape = [windows.length, width];
+    const out = await this.session.run({ input_ids: new ort.Tensor("int64", ids, shape),
+                                         attention_mask: new ort.Tensor("int64", mask, shape) });
+    const n = this.info.labels.length;
+    return windows.map((w, i) => (pos) => out.logits.data.subarray((i * width + pos) * n, (i * width + pos + 1) * n));
+  }
+
+  async predictOne(text) {
+    const { words, normalized } = modelWords(text, this.info.preprocessing);
+    if (!words.length) return [];
+    const windows = this.makeWindows(this.wordIds(normalized));
+    const logitsAt = await this.run(windows);
+    const best = new Array(words.length).fill(-1), logits = new Array(words.length);
+    windows.forEach((win, k) => win.index.forEach((w, pos) => {  // windows.merge_word_logits
+      if (w < 0) return;
+      const margin = Math.min(w - win.first, win.last - 1 - w);
+      if (margin > best[w]) { best[w] = margin; logits[w] = logitsAt[k](pos); }
+    }));
+    const tags = [], scores = [];
+    for (let w = 0; w < words.length; w++) {  // windows.decode: softmax, argmax; no sub-word -> O
+      if (best[w] < 0) { tags.push("O"); scores.push(0); continue; }
+      const lg = Array.from(logits[w]), mx = Math.max(...lg);
+      const e = lg.map((x) => Math.exp(x - mx)), sum = e.reduce((a, b) => a + b, 0);
+      const arg = lg.indexOf(mx);
+      tags.push(this.info.labels[arg]);
+      scores.push(e[arg] / sum);
+    }
+    return tagsToSpans(Array.from(text), words, tags, scores);
+  }
+}
+
+/** schema.tags_to_spans: an I- that does not continue its type opens a new span. */
+export function tagsToSpans(chars, words, tags, scores) {
+  const spans = [];
+  let cur = null, type = null;
+  const close = () => {
+    if (!cur) return;
+    const [a, b] = [words[cur[0]], words[cur[1]]];
+    const s = scores.slice(cur[0], cur[1] + 1);
+    spans.push({ start: a.start, end: b.end, label: type, text: chars.slice(a.start, b.end).join(""),
+                 score: Math.round((s.reduce((x, y) => x + y, 0) / s.length) * 1e4) / 1e4 });
+  };
+  tags.forEach((tag, i) => {
+    if (tag === "O" || tag.startsWith("B-") || (tag.startsWith("I-") && tag.slice(2) !== type)) {
+      close();
+      [cur, type] = tag === "O" ? [null, null] : [[i, i], tag.slice(2)];
+    } else {
+      cur[1] = i;
+    }
+  });
+  close();
+  return spans;
+}

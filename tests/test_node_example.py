@@ -1,0 +1,51 @@
+"""The Node.js example (examples/node) gives the same words and spans as the Python runtime."""
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from military_ner.runtime import Recognizer
+from military_ner.text import Preprocessing, model_words
+
+NODE_DIR = Path(__file__).resolve().parent.parent / "examples" / "node"
+EDGE_CASES = ["", "   ", "الفريقُ أولُ ركنٍ", "اللـــواء", "\u200fالعقيد\u200f، ١٦٦ ۱۱۱ 5.9 / 2024", "«درع الصحراء»",
+              "وووووصل!!! ؟؟", "emoji 🚀 الفريق 😀 أول", "a\x1cb\x85c\u00a0d\ufeffe", "بالـ ٢٠٢٤م—تقريباً"]
+
+pytestmark = [
+    pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed: the Node.js example needs Node >= 18"),
+    pytest.mark.skipif(not (NODE_DIR / "node_modules" / "onnxruntime-node").exists(),
+                       reason="examples/node has no node_modules: run `cd examples/node && "
+                              "npm install --onnxruntime-node-install=skip`"),
+]
+
+
+def node(*args, docs):
+    stdin = "".join(json.dumps(d, ensure_ascii=False) + "\n" for d in docs)
+    r = subprocess.run(["node", str(NODE_DIR / "predict.mjs"), *args], input=stdin, capture_output=True,
+                       text=True, timeout=120, cwd=NODE_DIR)
+    assert r.returncode == 0, r.stderr
+    return [json.loads(line) for line in r.stdout.splitlines()]
+
+
+@pytest.mark.parametrize("settings", [{}, {"unify_alef": True, "unify_ya": True, "unify_ta_marbuta": True,
+                                           "persian_digits": True}])
+def test_the_js_port_of_text_gives_the_same_words_on_every_gold_document(gold, settings):
+    docs = [{"id": d.id, "text": d.text} for d in gold] + [{"id": f"edge{i}", "text": t} for i, t in enumerate(EDGE_CASES)]
+    got = node("--words", json.dumps(settings), docs=docs)
+    pre = Preprocessing.from_dict(settings)
+    for d, g in zip(docs, got):
+        words, norm = model_words(d["text"], pre)
+        assert g["words"] == [[w.start, w.end, n] for w, n in zip(words, norm)], d["id"]
+
+
+def test_node_spans_equal_the_python_runtime_spans_on_the_gold(bundle, gold):
+    py = Recognizer.load(bundle, "fp32").predict([d.text for d in gold])
+    js = node(str(bundle), "--precision", "fp32", docs=[{"id": d.id, "text": d.text} for d in gold])
+    assert sum(len(d["entities"]) for d in js) > 0
+    for d, p, j in zip(gold, py, js):
+        assert j["id"] == d.id
+        assert [(e["start"], e["end"], e["label"], e["text"]) for e in j["entities"]] == \
+            [(s.start, s.end, s.label, s.text) for s in p]
+        assert [e["score"] for e in j["entities"]] == pytest.approx([s.score for s in p], abs=2e-4)
