@@ -51,7 +51,10 @@ try:
 except (ValueError, FileNotFoundError) as exc:
     sys.exit(f"error: {exc}")
 out_dir = repo_path(cfg.output_dir)
+# reports worth keeping go to eval/<run name>/ for runs under the repo's models/; other runs keep theirs
 eval_dir = repo_path("eval") / (out_dir.name + ("-cv" if args.cv else ""))
+if not out_dir.resolve().is_relative_to(repo_path("models").resolve()):
+    eval_dir = out_dir.with_name(out_dir.name + "-cv") if args.cv else out_dir
 command = command_line()
 
 try:
@@ -62,6 +65,7 @@ try:
     if args.cv:
         cv = cross_validate(cfg, out_dir.with_name(out_dir.name + "-cv"))
         cv["command"] = command
+        eval_dir.mkdir(parents=True, exist_ok=True)
         write_json(eval_dir / "cv.json", cv)
         lines = [f"# Leave-one-article-out cross-validation: {Path(args.config).name}", "", "Produced by:", "",
                  f"    {command}", "", "| test article | " + " | ".join(["micro F1", "RANK", "UNIT", "EXERCISE", "ENVOY"]) + " |",
@@ -93,9 +97,10 @@ except ModelLoadError as exc:
 cv_file = repo_path("eval") / (out_dir.name.replace("-all", "") + "-cv") / "cv.json"
 cv = json.loads(cv_file.read_text(encoding="utf-8")) if cfg.all_gold and cv_file.exists() else None
 write_run_report(out_dir, metrics, command, dataclasses.asdict(cfg), cv)
-eval_dir.mkdir(parents=True, exist_ok=True)
-for name in ("metrics.json", "report.md"):
-    shutil.copy(out_dir / name, eval_dir / name)
+if eval_dir != out_dir:
+    eval_dir.mkdir(parents=True, exist_ok=True)
+    for name in ("metrics.json", "report.md"):
+        shutil.copy(out_dir / name, eval_dir / name)
 for key in ("heldout_gold", "real_dev"):
     if key in metrics:
         print(f"{key}: {summary_line(metrics[key])}")

@@ -1,0 +1,172 @@
+"""Generate labelled synthetic news articles: `generate_documents(n, seed)`.
+
+Each article is written about one Arab host country (about twenty, see countries.yaml) and
+is one of seven kinds: reception of a foreign delegation, meeting with a diplomat, exercise,
+graduation or training course, official statement, official visit abroad, inspection of a
+formation. It has a headline, sometimes a sub-title and a dateline, a lead, body paragraphs,
+sometimes sub-headings, a bullet list and a "related articles" list, 80-300 words in all
+(`count_words`: punctuation marks are not words).
+
+The text is built by concatenating segments from `article.py` (templates and mentions);
+every labelled segment becomes a `Span` with offsets recorded while concatenating (nothing
+is searched afterwards). "Foreign" is relative to the host country: its officials' names are
+O, every other state's envoys and visiting officers are FOREIGN_ENVOY.
+
+Deterministic: article i of seed s depends only on (s, i). Surface noise the real news
+has is applied per article: Eastern Arabic digits, a diacritic or tatweel here and there,
+a spaced Arabic comma; quote styles vary per exercise. It does not write files (see
+`military-ner data generate`) and does not touch gold articles (see `augment.py`).
+"""
+from __future__ import annotations
+
+import random
+import re
+
+from ..schema import Document, Span
+from ..text import is_punct, is_space
+from . import templates as T
+from .article import Article
+from .gazetteers import Gazetteers, load_gazetteers
+from .mentions import Picker, Seg, join, o
+
+KIND_WEIGHTS = {"reception": 20, "envoy": 17, "exercise": 20, "graduation": 12, "statement": 11, "visit": 10,
+                "inspection": 10}
+BILATERAL = {"reception", "envoy", "visit"}
+
+
+# ---------------------------------------------------------------------------- articles
+
+WORD = re.compile(r"[^\W_]+")
+
+
+def count_words(text: str) -> int:
+    """Words as the length limits count them: runs of letters and digits (punctuation is not a word)."""
+    return sum(1 for tok in text.split() if WORD.search(tok))
+
+
+def _words(lines: list[list[Seg]]) -> int:
+    return sum(count_words("".join(t for t, _ in line)) for line in lines)
+
+
+def compose(art: Article) -> list[list[Seg]]:
+    """The lines of one article: headline, sub-title, dateline, lead, body, lists."""
+    rng, K = art.rng, T.KINDS[art.kind]
+    head = [art.render(rng.choice(K["headline"]))]
+    if rng.random() < 0.35:
+        head.append(art.render(rng.choice(K["subtitle"])))
+    if rng.random() < 0.3:
+        head.append(art.render(rng.choice(T.COMMON["dateline"])))
+    body_pool = art.pick_templates("body", len(K["body"]))
+    lead = art.render(rng.choice(K["lead"]))
+    if body_pool and rng.random() < 0.5:
+        lead = join(lead, art.render(body_pool.pop()))
+    lines = head + [lead]
+    target = rng.randint(90, 270)
+    subs = rng.sample(K["sub"], min(2, len(K["sub"])))
+    while body_pool and _words(lines) < target:
+        if subs and rng.random() < 0.3:
+            lines.append(art.render(subs.pop()))
+        para = art.render(body_pool.pop())
+        for _ in range(rng.choice([0, 0, 1, 1, 2])):
+            if body_pool:
+                para = join(para, art.render(body_pool.pop()))
+        lines.append(para)
+    tail = []  # optional groups, dropped from the end when the article runs past 300 words
+    if rng.random() < 0.3:
+        bullet = rng.choice(T.COMMON["bullet"])
+        items = rng.sample(K["bullets"], min(len(K["bullets"]), rng.randint(2, 4)))
+        tail.append([art.render(rng.choice(K["bullets_intro"]))] + [[(bullet, None)] + art.render(it) for it in items])
+    closings = T.COMMON["closing_any"] + (T.COMMON["closing"] if art.kind in BILATERAL else [])
+    if rng.random() < 0.45:
+        tail.append([art.render(rng.choice(closings))])
+    if rng.random() < 0.3:
+        group = [o(rng.choice(T.COMMON["related_intro"]))]
+        for _ in range(rng.randint(2, 4)):
+            other = Article(art.g, art.pick, art.host.code, _kind(rng), art.names)
+            group.append(other.render(rng.choice(T.KINDS[other.kind]["headline"])))
+        tail.append(group)
+    while tail and _words(lines) + sum(_words(t) for t in tail) > 300:
+        tail.pop()
+    while _words(lines) > 300 and len(lines) > len(head) + 1:
+        lines.pop()
+    lines += [line for group in tail for line in group]
+    while _words(lines) < 80:
+        lines.append(art.render(body_pool.pop() if body_pool else rng.choice(closings)))
+    return lines
+
+
+def _kind(rng: random.Random) -> str:
+    return rng.choices(list(KIND_WEIGHTS), weights=list(KIND_WEIGHTS.values()))[0]
+
+
+# ---------------------------------------------------------------------------- noise and assembly
+
+EASTERN = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+ARABIC_WORD = re.compile(r"[\u0621-\u064A]{4,}")
+NON_JOINING = "ادذرزوةىأإآؤء"  # no tatweel after these letters
+NO_MARK = "اأإآىةئؤء"          # no diacritic after these
+DIACRITICS = "\u064e\u064f\u0650\u0651\u064b\u0652"
+
+
+def _noisy(text: str, label: str | None, style: dict, rng: random.Random) -> str:
+    if style["eastern"]:
+        text = text.translate(EASTERN)
+    if label is None and style["spaced_comma"]:
+        text = text.replace("، ", " ، ")
+    if style["marks"]:
+        def mark(m):
+            w = m.group(0)
+            r = rng.random()
+            if r < 0.03:
+                k = rng.randrange(1, len(w))
+                if w[k - 1] not in NO_MARK:
+                    return w[:k] + rng.choice(DIACRITICS) + w[k:]
+            if r < 0.04:
+                k = rng.randrange(1, len(w) - 1)
+                if w[k - 1] not in NON_JOINING:
+                    return w[:k] + "\u0640" + w[k:]
+            return w
+        text = ARABIC_WORD.sub(mark, text)
+    return text
+
+
+def assemble(lines: list[list[Seg]], rng: random.Random, doc_id: str) -> tuple[str, list[Span]]:
+    style = {"eastern": rng.random() < 0.12, "spaced_comma": rng.random() < 0.1, "marks": rng.random() < 0.2}
+    pieces, spans, pos = [], [], 0
+    for n, line in enumerate(lines):
+        if n:
+            pieces.append("\n")
+            pos += 1
+        for text, label in line:
+            text = _noisy(text, label, style, rng)
+            if label is not None:
+                spans.append(Span(pos, pos + len(text), label, text))
+            pieces.append(text)
+            pos += len(text)
+    text = "".join(pieces)
+    for s in spans:  # our own invariant: spans sit on word boundaries and never on punctuation
+        ok = (s.start == 0 or is_space(text[s.start - 1]) or is_punct(text[s.start - 1])) and \
+             (s.end == len(text) or is_space(text[s.end]) or is_punct(text[s.end]))
+        assert ok and not is_punct(s.text[0]) and not is_punct(s.text[-1]) and s.text.strip() == s.text, \
+            f"{doc_id}: span {s.text!r} is not on word boundaries"
+    return text, spans
+
+
+def generate_document(g: Gazetteers, pick: Picker, seed: int, i: int) -> Document:
+    rng = random.Random(f"military-ner:{seed}:{i}")
+    pick.rng = rng
+    host = rng.choice(g.hosts())
+    art = Article(g, pick, host, _kind(rng))
+    lines = compose(art)
+    doc_id = f"gen-{seed}-{i:05d}"
+    text, spans = assemble(lines, rng, doc_id)
+    meta = {"source": "generated", "kind": art.kind, "country": host, "guest": art.guest.code,
+            "local_names": sorted(art.names["local"])}
+    return Document(doc_id, text, spans, meta)
+
+
+def generate_documents(n: int, seed: int) -> list[Document]:
+    """`n` labelled synthetic articles, deterministic for `seed` (article i depends only on seed and i)."""
+    g = load_gazetteers()
+    pick = Picker(g, random.Random(seed))
+    return [generate_document(g, pick, seed, i) for i in range(n)]

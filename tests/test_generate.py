@@ -1,0 +1,115 @@
+"""Generated articles: deterministic, varied, on the word grid, labelled by the guideline's rules."""
+import shutil
+
+import pytest
+
+from military_ner.data.gazetteers import GAZETTEER_DIR, GazetteerError, load_gazetteers
+from military_ner.data.generate import count_words, generate_documents
+from military_ner.schema import TYPES, spans_to_tags
+from military_ner.text import is_punct, split_words
+
+
+@pytest.fixture(scope="module")
+def docs():
+    return generate_documents(50, seed=7)
+
+
+def outside_spans(doc, start, end):
+    return all(end <= s.start or start >= s.end for s in doc.entities)
+
+
+def test_same_seed_gives_same_articles(docs):
+    again = generate_documents(50, seed=7)
+    assert [(d.text, d.entities) for d in again] == [(d.text, d.entities) for d in docs]
+    assert generate_documents(5, seed=7)[3].text == docs[3].text  # article i depends only on (seed, i)
+
+
+def test_different_seeds_give_different_articles(docs):
+    other = generate_documents(50, seed=8)
+    assert len({d.text for d in other} & {d.text for d in docs}) == 0
+
+
+def test_spans_match_their_text_and_sit_on_word_boundaries(docs):
+    for d in docs:
+        spans_to_tags(split_words(d.text), d.entities, where=f"{d.id}: ")  # raises on a bad span
+        for s in d.entities:
+            assert d.text[s.start:s.end] == s.text
+            assert not is_punct(s.text[0]) and not is_punct(s.text[-1]), (d.id, s.text)
+
+
+def test_articles_are_80_to_300_words(docs):
+    assert all(80 <= count_words(d.text) <= 300 for d in docs)
+
+
+def test_all_four_labels_appear_in_fifty_articles(docs):
+    assert {s.label for d in docs for s in d.entities} == set(TYPES)
+
+
+def test_hard_negatives_appear_and_stay_outside_spans():
+    docs = generate_documents(200, seed=3)
+    found = {}
+    for phrase in ("فريق العمل", "فريق عمل", "الملحقين العسكريين", "وزارة الدفاع", "نظيره", "الوفد المرافق"):
+        for d in docs:
+            i = d.text.find(phrase)
+            while i >= 0:
+                found[phrase] = found.get(phrase, 0) + 1
+                assert outside_spans(d, i, i + len(phrase)), (d.id, phrase)
+                i = d.text.find(phrase, i + 1)
+    assert found.get("فريق العمل", 0) + found.get("فريق عمل", 0) >= 5, found
+    assert set(found) >= {"وزارة الدفاع", "نظيره"}, found
+
+
+def test_brigade_lliwa_is_a_unit_and_rank_lliwa_a_rank():
+    docs = generate_documents(200, seed=5)
+    labels = {s.label for d in docs for s in d.entities if s.text.split()[0] in ("اللواء", "للواء", "واللواء")}
+    assert labels == {"UNIT", "MILITARY_RANK"}
+
+
+def test_local_officials_are_never_foreign_envoys():
+    """The host country's officials keep their names O wherever they appear; other states' are envoys."""
+    docs = generate_documents(200, seed=11)
+    with_locals = 0
+    for d in docs:
+        local = set(d.meta["local_names"])
+        with_locals += bool(local)
+        envoys = [s for s in d.entities if s.label == "FOREIGN_ENVOY"]
+        assert not {s.text for s in envoys} & local, (d.id, d.meta["country"])
+        for name in (n for n in local if " " in n):  # full names; a family name alone can be a word
+            i = d.text.find(name)
+            while i >= 0:
+                assert all(i + len(name) <= s.start or i >= s.end for s in envoys), (d.id, name)
+                i = d.text.find(name, i + 1)
+    assert with_locals > 150
+    assert sum(s.label == "FOREIGN_ENVOY" and len(s.text.split()) >= 2 for d in docs for s in d.entities) > 100
+
+
+def test_named_exercise_span_keeps_the_opening_quote_only(docs):
+    closers = {"“": "”", "«": "»", '"': '"', "(": ")"}
+    seen = 0
+    for d in docs:
+        for s in d.entities:
+            if s.label == "EXERCISE" and any(q in s.text for q in closers):
+                q = next(q for q in s.text if q in closers)
+                assert d.text[s.end] == closers[q], (d.id, s.text)
+                seen += 1
+    assert seen
+
+
+@pytest.mark.parametrize("breakage,expected", [
+    ("    - {name: القيادة العامة, kind: staff_body}\n", "not one of"),   # entry replaced below
+    (None, "not valid YAML"),
+])
+def test_a_malformed_gazetteer_file_names_the_file_and_entry(tmp_path, breakage, expected):
+    shutil.copytree(GAZETTEER_DIR, tmp_path / "g")
+    path = tmp_path / "g" / "units.yaml"
+    text = path.read_text(encoding="utf-8")
+    if breakage:
+        text = text.replace(breakage, "    - {name: القيادة العامة, kind: headquarters}\n")
+    else:
+        text = text.replace("generic:\n", "generic: [unclosed\n")
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(GazetteerError) as err:
+        load_gazetteers(tmp_path / "g")
+    assert "units.yaml" in str(err.value) and expected in str(err.value)
+    if breakage:
+        assert "القيادة العامة" in str(err.value) and "headquarters" in str(err.value)
