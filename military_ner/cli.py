@@ -69,6 +69,21 @@ def cmd_data_generate(args) -> int:
     return 0
 
 
+def cmd_baseline(args) -> int:
+    from .data.baseline import GazetteerTagger
+    from .evaluation import evaluate, summary_line, table_md, write_json
+    from .schema import read_span_jsonl
+    gold = read_span_jsonl(args.gold)
+    metrics, _ = evaluate(GazetteerTagger.from_gazetteers().predict, gold)
+    metrics.update(gold=str(args.gold), model="gazetteer baseline (military_ner.data.baseline)")
+    print(table_md(metrics, "strict"))
+    print(summary_line(metrics))
+    if args.out:
+        write_json(Path(args.out), metrics)
+        print(f"wrote {args.out}")
+    return 0
+
+
 # ---------------------------------------------------------------------------- evaluate
 
 def load_recognizer(model: str):
@@ -201,6 +216,11 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--seed", type=int, default=0, help="random seed; the same seed gives the same articles")
     q.add_argument("--out", required=True, help="output .jsonl file")
     q.set_defaults(func=cmd_data_generate)
+
+    q = sub.add_parser("baseline", help="score the rule/gazetteer baseline against span-JSONL gold")
+    q.add_argument("--gold", required=True, help="span JSONL gold, e.g. ../shared/dev/real-dev.jsonl")
+    q.add_argument("--out", help="write the metrics as JSON here")
+    q.set_defaults(func=cmd_baseline)
 
     q = sub.add_parser("evaluate", help="score a model (or a predictions file) against span-JSONL gold with seqeval")
     src = q.add_mutually_exclusive_group(required=True)

@@ -309,6 +309,8 @@ def train_and_evaluate(cfg: TrainConfig, train_gold: list[Document], test_gold: 
     dev = real_dev_documents(cfg)
     if dev:
         metrics["real_dev"], _ = evaluate(rec.predict, dev)
+        from .data.baseline import GazetteerTagger  # what the model must beat, same set, same scorer
+        metrics["baseline_real_dev"], _ = evaluate(GazetteerTagger.from_gazetteers().predict, dev)
     return metrics
 
 

@@ -1,0 +1,28 @@
+"""The gazetteer baseline tags known mentions (with clitics) and scores with the same scorer."""
+import json
+
+from military_ner.cli import main
+from military_ner.data.baseline import GazetteerTagger
+
+POOLS = {"UNIT": ["القوات المسلحة", "أفريكوم", "القيادة العامة"], "MILITARY_RANK": ["الفريق", "الفريق أول"],
+         "FOREIGN_ENVOY_ROLE": ["السفير البريطاني"], "FOREIGN_NAME": ["جون برينان"]}
+
+
+def test_longest_match_with_clitics_and_normalization():
+    text = "وأكد الفريق أول النمروش أن للقوات المسلّحة و«أفريكوم» وبالسفير البريطاني والقيادة العامة والفريق جون برينان"
+    spans = GazetteerTagger(POOLS).predict_one(text)
+    assert [(s.text, s.label) for s in spans] == [
+        ("الفريق أول", "MILITARY_RANK"), ("للقوات المسلّحة", "UNIT"), ("أفريكوم", "UNIT"),
+        ("وبالسفير البريطاني", "FOREIGN_ENVOY"), ("والقيادة العامة", "UNIT"), ("والفريق", "MILITARY_RANK"),
+        ("جون برينان", "FOREIGN_ENVOY")]
+    assert all(text[s.start:s.end] == s.text for s in spans)
+
+
+def test_baseline_command_scores_a_gold_file(tmp_path, capsys):
+    gold = tmp_path / "gold.jsonl"
+    assert main(["annotations", "export", "--out", str(gold)]) == 0
+    out = tmp_path / "m.json"
+    assert main(["baseline", "--gold", str(gold), "--out", str(out)]) == 0
+    metrics = json.loads(out.read_text())
+    assert metrics["documents"] == 5 and 0 < metrics["strict"]["micro"]["f1"] <= 1
+    assert "strict micro F1" in capsys.readouterr().out
