@@ -10,6 +10,6 @@ PY=${PYTHON:-python3}
 # The Node consumer of the ONNX bundle (examples/node): packages from npm only; onnxruntime-node's
 # install script would fetch GPU binaries from outside npm, so it is skipped (the CPU build ships in the package).
 if command -v npm >/dev/null 2>&1; then
-  (cd examples/node && npm install --no-audit --no-fund --onnxruntime-node-install=skip >/dev/null)
+  (cd examples/node && ONNXRUNTIME_NODE_INSTALL=skip npm install --no-audit --no-fund --loglevel=error >/dev/null)
 fi
 echo "installed military-ner into $(pwd)/.venv ($(.venv/bin/python -c 'import torch, transformers; print("torch", torch.__version__, "transformers", transformers.__version__)'))"
