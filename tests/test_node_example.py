@@ -17,7 +17,7 @@ pytestmark = [
     pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed: the Node.js example needs Node >= 18"),
     pytest.mark.skipif(not (NODE_DIR / "node_modules" / "onnxruntime-node").exists(),
                        reason="examples/node has no node_modules: run `cd examples/node && "
-                              "npm install --onnxruntime-node-install=skip`"),
+                              "ONNXRUNTIME_NODE_INSTALL=skip npm install`"),
 ]
 
 
