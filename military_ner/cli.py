@@ -69,19 +69,25 @@ def cmd_data_generate(args) -> int:
     return 0
 
 
+def _show(metrics: dict, out: str | None) -> int:
+    """Print a metrics table and summary; save them as JSON when asked."""
+    from .evaluation import summary_line, table_md, write_json
+    print(table_md(metrics, "strict"))
+    print(summary_line(metrics))
+    if out:
+        write_json(Path(out), metrics)
+        print(f"wrote {out}")
+    return 0
+
+
 def cmd_baseline(args) -> int:
     from .data.baseline import GazetteerTagger
-    from .evaluation import evaluate, summary_line, table_md, write_json
+    from .evaluation import evaluate
     from .schema import read_span_jsonl
     gold = read_span_jsonl(args.gold)
     metrics, _ = evaluate(GazetteerTagger.from_gazetteers().predict, gold)
     metrics.update(gold=str(args.gold), model="gazetteer baseline (military_ner.data.baseline)")
-    print(table_md(metrics, "strict"))
-    print(summary_line(metrics))
-    if args.out:
-        write_json(Path(args.out), metrics)
-        print(f"wrote {args.out}")
-    return 0
+    return _show(metrics, args.out)
 
 
 # ---------------------------------------------------------------------------- evaluate
@@ -97,7 +103,7 @@ def load_recognizer(model: str):
 
 
 def cmd_evaluate(args) -> int:
-    from .evaluation import evaluate, score, summary_line, table_md, write_json
+    from .evaluation import evaluate, score
     from .schema import read_span_jsonl
     gold = read_span_jsonl(args.gold)
     if args.predictions:
@@ -113,12 +119,7 @@ def cmd_evaluate(args) -> int:
         metrics, _ = evaluate(load_recognizer(args.model).predict, gold)
     metrics["gold"] = str(args.gold)
     metrics["model"] = str(args.model or args.predictions)
-    print(table_md(metrics, "strict"))
-    print(summary_line(metrics))
-    if args.out:
-        write_json(Path(args.out), metrics)
-        print(f"wrote {args.out}")
-    return 0
+    return _show(metrics, args.out)
 
 
 def read_span_jsonl_lenient(path):

@@ -66,7 +66,7 @@ def load_checkpoint(name: str, for_training: bool = True):
         except OSError:
             pass
         if not _hub_reachable():
-            raise ModelLoadError(f"the model hub is not reachable from this machine.\n" + _advice(name))
+            raise ModelLoadError("the model hub is not reachable from this machine.\n" + _advice(name))
     try:
         tok = AutoTokenizer.from_pretrained(name)
         model = AutoModelForTokenClassification.from_pretrained(name, **kwargs)

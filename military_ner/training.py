@@ -8,7 +8,6 @@ What it does not do: load checkpoints (`modeling.py`), build the offline base
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import shutil
 import sys
@@ -16,7 +15,6 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import yaml
 
 from .schema import Document
@@ -257,9 +255,6 @@ def save_config(cfg: TrainConfig, out_dir: Path) -> None:
 def command_line() -> str:
     return " ".join(["python" if Path(sys.argv[0]).name == "train.py" else Path(sys.argv[0]).name] + sys.argv)
 
-
-def dump(path: Path, obj) -> None:
-    path.write_text(json.dumps(obj, indent=2, ensure_ascii=False), encoding="utf-8")
 
 
 # ---------------------------------------------------------------------------- runs

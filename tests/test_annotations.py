@@ -6,7 +6,7 @@ import pytest
 
 from military_ner.annotations import load, write_conll
 from military_ner.cli import main
-from military_ner.schema import TYPES, Document, read_span_jsonl, spans_to_tags, tags_to_spans
+from military_ner.schema import TYPES, read_span_jsonl, spans_to_tags, tags_to_spans
 from military_ner.text import split_words
 
 

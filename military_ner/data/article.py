@@ -151,7 +151,7 @@ class Article:
 
     # ------------------------------------------------------------------ slots
     def slot(self, name: str, clitic: str, arg: str | None) -> list[Seg]:
-        rng, host, guest = self.rng, self.host, self.guest
+        rng = self.rng
         if arg is not None:  # {gE:m/f}
             m, _, f = arg.partition("/")
             who = {"gE": lambda: self.E().female, "gX": lambda: self.X().gender == "f",
