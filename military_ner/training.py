@@ -42,6 +42,7 @@ class TrainConfig:
     gold_repeat: int = 4            # each training gold article is seen this many times per epoch
     generated_docs: int = 0         # synthetic articles from the data engine (0 = gold only)
     generated_seed: int = 1
+    generated_filler: float = 0.0   # mean O-labelled sentences of real Arabic words per generated article
     augment_copies: int = 0         # mention-replaced copies of each training gold article
     real_dev: str = "../shared/dev/real-dev.jsonl"  # real news, scored for the report only, never trained on
     # --- windows: long documents are cut with overlap, never truncated
@@ -118,11 +119,11 @@ def repo_path(p: str) -> Path:
 
 # ---------------------------------------------------------------------------- data
 
-def generated_documents(n: int, seed: int) -> list[Document]:
+def generated_documents(n: int, seed: int, filler: float = 0.0) -> list[Document]:
     if n <= 0:
         return []
     from .data.generate import generate_documents
-    return generate_documents(n, seed)
+    return generate_documents(n, seed, filler)
 
 
 def training_documents(cfg: TrainConfig, train_gold: list[Document], log=print) -> list[Document]:
@@ -131,9 +132,10 @@ def training_documents(cfg: TrainConfig, train_gold: list[Document], log=print) 
     if cfg.augment_copies > 0:
         from .data.augment import augment_documents
         docs += augment_documents(train_gold, cfg.augment_copies, cfg.seed)
-    docs += generated_documents(cfg.generated_docs, cfg.generated_seed)
+    docs += generated_documents(cfg.generated_docs, cfg.generated_seed, cfg.generated_filler)
     log(f"training data: {len(train_gold)} gold articles x{cfg.gold_repeat}, "
-        f"{cfg.augment_copies} augmented copies each, {cfg.generated_docs} generated articles")
+        f"{cfg.augment_copies} augmented copies each, {cfg.generated_docs} generated articles "
+        f"(~{cfg.generated_filler} filler sentences each)")
     return docs
 
 

@@ -1,4 +1,5 @@
 """Generated articles: deterministic, varied, on the word grid, labelled by the guideline's rules."""
+import re
 import shutil
 
 import pytest
@@ -113,3 +114,24 @@ def test_a_malformed_gazetteer_file_names_the_file_and_entry(tmp_path, breakage,
     assert "units.yaml" in str(err.value) and expected in str(err.value)
     if breakage:
         assert "القيادة العامة" in str(err.value) and "headquarters" in str(err.value)
+
+
+def test_filler_adds_only_o_words_that_no_entity_is_made_of():
+    """Filler sentences leave the article's entities as they were and use no gazetteer word."""
+    from military_ner.data.filler import Filler, _stems
+    from military_ner.data.gazetteers import corpus_lines
+    plain, filled = generate_documents(30, seed=4), generate_documents(30, seed=4, filler=3.0)
+    assert sum(len(f.text) > len(p.text) for p, f in zip(plain, filled)) >= 20
+    unmarked = re.compile("[\u064b-\u0652\u0640]")  # surface noise draws differ once filler is in the stream
+    for p, f in zip(plain, filled):
+        assert [(s.label, unmarked.sub("", s.text)) for s in p.entities] == \
+            [(s.label, unmarked.sub("", s.text)) for s in f.entities], f.id
+    banned = {t for line in corpus_lines() for t in line.split()}
+    words = Filler().words(__import__("random").Random(0), 3000)
+    assert not [w for w in words if _stems(w) & banned]
+    assert len(set(words)) > 1000  # real breadth, not a handful of words
+
+
+def test_negative_filler_is_an_error():
+    with pytest.raises(ValueError, match="filler"):
+        generate_documents(1, seed=0, filler=-1)

@@ -26,6 +26,7 @@ from ..schema import Document, Span
 from ..text import is_punct, is_space
 from . import templates as T
 from .article import Article
+from .filler import Filler
 from .gazetteers import Gazetteers, load_gazetteers
 from .mentions import Picker, Seg, join, o
 
@@ -152,12 +153,27 @@ def assemble(lines: list[list[Seg]], rng: random.Random, doc_id: str) -> tuple[s
     return text, spans
 
 
-def generate_document(g: Gazetteers, pick: Picker, seed: int, i: int) -> Document:
+def add_filler(lines: list[list[Seg]], filler: Filler, mean: float, rng: random.Random) -> None:
+    """Mix about `mean` O-labelled filler sentences (see filler.py) into the article's body:
+    some as paragraphs of their own, some after a paragraph's last sentence."""
+    k = sum(rng.random() < mean / 4 for _ in range(4)) if mean < 4 else round(mean)
+    for _ in range(k):
+        at = rng.randrange(1, len(lines) + 1)
+        if rng.random() < 0.5 or at == len(lines):
+            lines.insert(at, [(filler.sentence(rng), None)])
+        else:
+            lines[at] = lines[at] + [(" " + filler.sentence(rng), None)]
+
+
+def generate_document(g: Gazetteers, pick: Picker, seed: int, i: int, filler: Filler | None = None,
+                      filler_mean: float = 0.0) -> Document:
     rng = random.Random(f"military-ner:{seed}:{i}")
     pick.rng = rng
     host = rng.choice(g.hosts())
     art = Article(g, pick, host, _kind(rng))
     lines = compose(art)
+    if filler and filler_mean > 0:  # own random stream: the article itself is the same with or without filler
+        add_filler(lines, filler, filler_mean, random.Random(f"military-ner:filler:{seed}:{i}"))
     doc_id = f"gen-{seed}-{i:05d}"
     text, spans = assemble(lines, rng, doc_id)
     meta = {"source": "generated", "kind": art.kind, "country": host, "guest": art.guest.code,
@@ -165,8 +181,12 @@ def generate_document(g: Gazetteers, pick: Picker, seed: int, i: int) -> Documen
     return Document(doc_id, text, spans, meta)
 
 
-def generate_documents(n: int, seed: int) -> list[Document]:
-    """`n` labelled synthetic articles, deterministic for `seed` (article i depends only on seed and i)."""
+def generate_documents(n: int, seed: int, filler: float = 0.0) -> list[Document]:
+    """`n` labelled synthetic articles, deterministic for `seed` (article i depends only on seed and i).
+    `filler`: mean number of O-labelled sentences of real Arabic words mixed into each (filler.py)."""
+    if filler < 0:
+        raise ValueError(f"filler must be >= 0 (sentences per article), got {filler}")
     g = load_gazetteers()
     pick = Picker(g, random.Random(seed))
-    return [generate_document(g, pick, seed, i) for i in range(n)]
+    fill = Filler() if filler > 0 else None
+    return [generate_document(g, pick, seed, i, fill, filler) for i in range(n)]
