@@ -13,6 +13,11 @@ runtime, so all three cut documents the same way. Needs only `tokenizers` and nu
   are ignored (-100 in training).
 - Merging: a word seen by several windows takes its logits from the window in which it
   sits farthest from an edge (the most context on both sides).
+- Decoding: argmax per word, then one repair (`continue_fragments`): a `B-X` right after
+  an `X` word, separated by spaces only and not starting with the conjunction و, becomes
+  `I-X`. Small models split names into one span per word (`[أركان] [الجيش الليبي]`); two
+  entities of one type side by side with nothing between them are rare in news (the gold
+  has none; coordinated ones start with و).
 """
 from __future__ import annotations
 
@@ -126,10 +131,24 @@ def pad_batch(windows: list[Window], pad_id: int) -> tuple[np.ndarray, np.ndarra
     return ids, mask
 
 
+def continue_fragments(text: str, words, tags: list[str]) -> list[str]:
+    """`B-X` -> `I-X` where the word directly follows an `X` word with only spaces (no line
+    break) between them and does not start with و ("and"). See the module docstring."""
+    out = list(tags)
+    for i in range(1, len(out)):
+        prev, tag = out[i - 1], out[i]
+        if tag.startswith("B-") and prev != "O" and prev[2:] == tag[2:]:
+            gap = text[words[i - 1].end:words[i].start]
+            if gap and gap.isspace() and "\n" not in gap and not text.startswith("و", words[i].start):
+                out[i] = "I-" + tag[2:]
+    return out
+
+
 def decode(text, words, logits: np.ndarray, has: np.ndarray, id2label: dict[int, str]) -> list[Span]:
-    """Word logits -> BIO tags (argmax; words without a sub-word are O) -> spans with scores."""
+    """Word logits -> BIO tags (argmax; words without a sub-word are O; `continue_fragments`)
+    -> spans with scores."""
     probs = softmax(logits)
     best = probs.argmax(-1)
-    tags = [id2label[int(b)] if h else "O" for b, h in zip(best, has)]
+    tags = continue_fragments(text, words, [id2label[int(b)] if h else "O" for b, h in zip(best, has)])
     scores = [float(p[b]) for p, b in zip(probs, best)]
     return tags_to_spans(text, words, tags, scores)

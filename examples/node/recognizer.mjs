@@ -89,8 +89,24 @@ export class Recognizer {
       tags.push(this.info.labels[arg]);
       scores.push(e[arg] / sum);
     }
-    return tagsToSpans(Array.from(text), words, tags, scores);
+    const chars = Array.from(text);
+    return tagsToSpans(chars, words, continueFragments(chars, words, tags), scores);
   }
+}
+
+/** windows.continue_fragments: B-X right after an X word, only spaces between (no line
+ * break), not starting with waw, continues the span (I-X). */
+export function continueFragments(chars, words, tags) {
+  const out = tags.slice();
+  for (let i = 1; i < out.length; i++) {
+    const prev = out[i - 1], tag = out[i];
+    if (!tag.startsWith("B-") || prev === "O" || prev.slice(2) !== tag.slice(2)) continue;
+    const gap = chars.slice(words[i - 1].end, words[i].start).join("");
+    if (gap.length && /^\s+$/u.test(gap) && !gap.includes("\n") && chars[words[i].start] !== "\u0648") {
+      out[i] = "I-" + tag.slice(2);
+    }
+  }
+  return out;
 }
 
 /** schema.tags_to_spans: an I- that does not continue its type opens a new span. */
