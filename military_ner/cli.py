@@ -58,7 +58,7 @@ def cmd_annotations_import(args) -> int:
 def cmd_data_generate(args) -> int:
     from .data.generate import generate_documents
     from .schema import write_span_jsonl
-    docs = generate_documents(args.n, args.seed)
+    docs = generate_documents(args.n, args.seed, args.filler)
     n = write_span_jsonl(docs, args.out)
     counts: dict[str, int] = {}
     for d in docs:
@@ -167,10 +167,17 @@ def cmd_export(args) -> int:
 
 
 def cmd_predict(args) -> int:
-    from .predict import predict_files
-    stats = predict_files(args.model, args.input, args.output, precision=args.precision, resume=args.resume,
-                          overwrite=args.overwrite, batch_size=args.batch_size, max_chars=args.max_chars,
-                          threads=args.threads)
+    common = dict(precision=args.precision, resume=args.resume, overwrite=args.overwrite, batch_size=args.batch_size,
+                  max_chars=args.max_chars)
+    if args.engine == "ray":
+        from .distributed import predict_ray
+        stats = predict_ray(args.model, args.input, args.output, threads=args.threads or 1, address=args.address,
+                            workers=args.workers, chunk_docs=args.chunk_docs, **common)
+    elif args.address or args.workers or args.chunk_docs:
+        raise ValueError("--address, --workers and --chunk-docs go with --engine ray")
+    else:
+        from .predict import predict_files
+        stats = predict_files(args.model, args.input, args.output, threads=args.threads, **common)
     return 1 if stats["documents"] and stats["failed"] == stats["documents"] else 0
 
 
@@ -215,6 +222,8 @@ def build_parser() -> argparse.ArgumentParser:
     q = data_sub.add_parser("generate", help="write labelled synthetic articles as span JSONL")
     q.add_argument("--n", type=int, default=100, help="number of articles (default 100)")
     q.add_argument("--seed", type=int, default=0, help="random seed; the same seed gives the same articles")
+    q.add_argument("--filler", type=float, default=0.0,
+                   help="mean O-labelled sentences of real Arabic words mixed into each article (default 0)")
     q.add_argument("--out", required=True, help="output .jsonl file")
     q.set_defaults(func=cmd_data_generate)
 
@@ -248,9 +257,10 @@ def build_parser() -> argparse.ArgumentParser:
     q = sub.add_parser("predict", help="tag .txt files, directories or JSONL into span JSONL (one line per document)")
     q.add_argument("--model", required=True, help="exported bundle directory (ONNX) or training run directory (PyTorch)")
     q.add_argument("--input", required=True, nargs="+", metavar="PATH",
-                   help=".txt files, directories of .txt (recursive), .jsonl files of {id, text}, or - for stdin "
-                        "(JSONL, or else one plain-text document)")
-    q.add_argument("--output", required=True, help="span JSONL to write: {id, entities} or {id, error} per document")
+                   help=".txt files, .jsonl files of {id, text}, .parquet files (columns id, text), directories of "
+                        "these (recursive), or - for stdin (JSONL, or else one plain-text document)")
+    q.add_argument("--output", required=True, help="span JSONL to write: {id, entities} or {id, error} per document; "
+                                                   "a path ending in .parquet is a directory of Parquet shards")
     q.add_argument("--precision", choices=["int8", "fp32"], default=None,
                    help="bundle graph to use (default: int8 if the export gate found it accurate enough, else fp32)")
     q.add_argument("--resume", action="store_true", help="append to OUTPUT, skipping ids already in it")
@@ -258,7 +268,19 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--batch-size", type=int, default=16, help="windows per inference batch (default 16)")
     q.add_argument("--max-chars", type=int, default=500_000,
                    help="longer documents become error records (default 500000)")
-    q.add_argument("--threads", type=int, default=None, help="inference threads (default: every core)")
+    q.add_argument("--threads", type=int, default=None,
+                   help="inference threads (default: every core; with --engine ray: per worker, default 1)")
+    q.add_argument("--engine", choices=["local", "ray"], default="local",
+                   help="local: this process (default); ray: a pool of Ray Data actors, same records, completion order "
+                        "(needs pip install 'military-ner[distributed]')")
+    q.add_argument("--address", default=None,
+                   help="with --engine ray: the Ray cluster to join (auto on one of its nodes, or HEAD:6379); "
+                        "default: start a local Ray instance on this machine")
+    q.add_argument("--workers", type=int, default=None,
+                   help="with --engine ray: actors, each loading the bundle once "
+                        "(default: the cluster's CPUs / --threads)")
+    q.add_argument("--chunk-docs", type=int, default=None,
+                   help="with --engine ray: documents per Ray dataset; bounds memory (default 2000 per worker)")
     q.set_defaults(func=cmd_predict)
 
     q = sub.add_parser("bench", help="throughput and latency: PyTorch fp32/int8 vs ONNX Runtime fp32/int8")

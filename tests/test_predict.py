@@ -100,3 +100,24 @@ def test_a_run_directory_predicts_with_pytorch_and_the_same_spans(bundle, tiny_r
 def test_int8_on_a_run_directory_says_to_export_first(tiny_run, tmp_path, capsys):
     assert predict("--model", tiny_run, "--input", "-", "--output", tmp_path / "o.jsonl", "--precision", "int8") == 2
     assert "military-ner export --model" in capsys.readouterr().err
+
+
+def test_parquet_and_jsonl_in_a_directory_and_parquet_shards_out(bundle, gold, tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from military_ner.predict import read_records
+    d = tmp_path / "in"
+    d.mkdir()
+    (d / "a.txt").write_text(gold[0].text, encoding="utf-8")
+    (d / "b.jsonl").write_text(json.dumps({"id": "b", "text": gold[1].text}, ensure_ascii=False) + "\n",
+                               encoding="utf-8")
+    pq.write_table(pa.Table.from_pylist([{"id": 3, "text": gold[2].text}, {"id": 4, "text": None}]), d / "c.parquet")
+    jsonl, shards = d / "out.jsonl", tmp_path / "out.parquet"  # an output inside the input directory is never read
+    assert predict("--model", bundle, "--input", d, "--output", jsonl, "--precision", "fp32") == 0
+    assert predict("--model", bundle, "--input", d, "--output", shards, "--precision", "fp32") == 0
+    want = lines(jsonl)
+    assert [r["id"] for r in want] == ["a", "b", "3", "4"] and "string \"text\"" in want[3]["error"]
+    assert list(read_records(shards)) == want and [p.name for p in shards.iterdir()] == ["part-00000.parquet"]
+    assert predict("--model", bundle, "--input", d, "--output", jsonl, "--resume") == 0
+    assert predict("--model", bundle, "--input", d, "--output", shards, "--resume") == 0
+    assert lines(jsonl) == want and list(read_records(shards)) == want  # nothing left to do, nothing doubled
