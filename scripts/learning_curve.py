@@ -11,6 +11,7 @@ eval/learning-curve/{curve.json,report.md,curve.png}; key=value overrides go to 
 import argparse
 import dataclasses
 import sys
+import tempfile
 from pathlib import Path
 
 from military_ner.evaluation import write_json
@@ -56,7 +57,8 @@ def main():
     points = []
     for n in args.points:
         print(f"=== generated_docs={n}", flush=True)
-        cv = cross_validate(dataclasses.replace(cfg, generated_docs=n), out / f"runs-{n}")
+        with tempfile.TemporaryDirectory(prefix="military-ner-curve-") as tmp:  # fold models are not kept
+            cv = cross_validate(dataclasses.replace(cfg, generated_docs=n), Path(tmp) / "cv")
         strict = cv["pooled"]["strict"]
         points.append({"generated_docs": n, "micro": strict["micro"]["f1"],
                        **{t: strict[t]["f1"] for t in TYPES},
