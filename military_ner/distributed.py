@@ -76,8 +76,8 @@ from pathlib import Path
 from typing import BinaryIO, Iterable, Iterator
 
 from . import predict, runtime, schema, text, windows
-from .predict import (DEFAULT_MAX_CHARS, GROUP, Item, check_output, check_sizes, count_items, groups, iter_items,
-                      load_model, new_stats, open_output, record_line, summarize, tag_group)
+from .predict import (DEFAULT_MAX_CHARS, GROUP, Item, check_output, check_sizes, chunks, count_items, groups,
+                      iter_items, load_model, new_stats, open_output, record_line, summarize, tag_group)
 
 # Documents per worker per chunk: ~100 s of a core for real-length articles (~35 s for generated
 # ones), so a pool's start-up (a few seconds) stays small, while the chunk's input held by the
@@ -167,17 +167,6 @@ def start_ray(ray, address: str | None) -> bool:
         os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # no network here; and no notice on stderr
         ray.init(address="local", include_dashboard=False, **quiet)
     return True
-
-
-def chunks(items: Iterable, n: int) -> Iterator[list]:
-    chunk: list = []
-    for it in items:
-        chunk.append(it)
-        if len(chunk) >= n:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 def read_ahead(items: Iterable) -> Iterator:

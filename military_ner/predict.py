@@ -389,24 +389,33 @@ def groups(items: Iterable[Item], done: set[str], stats: dict, bar, size: int = 
     moves int8 scores (and fp32 ones in the last bits)."""
     from tqdm.auto import tqdm
     seen: set[str] = set()
-    group: list[Item] = []
-    for item in items:
-        if item.id in done:
-            stats["skipped"] += 1
-            bar.update(1)
-            continue
-        if item.id in seen:
-            stats["duplicates"] += 1
-            bar.update(1)
-            tqdm.write(f"skipped a second document with id {item.id!r} (ids must be unique)", file=sys.stderr)
-            continue
-        seen.add(item.id)
-        group.append(item)
-        if len(group) >= size:
-            yield group
-            group = []
-    if group:
-        yield group
+
+    def fresh():
+        for item in items:
+            if item.id in done:
+                stats["skipped"] += 1
+                bar.update(1)
+                continue
+            if item.id in seen:
+                stats["duplicates"] += 1
+                bar.update(1)
+                tqdm.write(f"skipped a second document with id {item.id!r} (ids must be unique)", file=sys.stderr)
+                continue
+            seen.add(item.id)
+            yield item
+    return chunks(fresh(), size)
+
+
+def chunks(items: Iterable, n: int) -> Iterator[list]:
+    """Lists of `n` consecutive items (the last one shorter)."""
+    chunk: list = []
+    for it in items:
+        chunk.append(it)
+        if len(chunk) >= n:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def write_record(out, record: dict, stats: dict) -> None:
