@@ -47,10 +47,12 @@ INT8_MAX_DROP = 0.5         # strict micro F1 points int8 may lose against fp32 
 OPSET = 17                  # LayerNormalization is a standard op from 17 on
 AGGREGATION_RULE = ("Words come from military_ner.text.split_words; each normalized word is tokenized on its "
                     "own; a word's label and score are read at its FIRST sub-word (other sub-words are ignored); "
-                    "a word seen by several windows takes the window where it is farthest from an edge; argmax per "
-                    "word; a B-X directly after an X word (only spaces, no line break, between them) that does not "
-                    "start with the letter waw becomes I-X (continue_fragments); BIO tags become spans (an I- that continues nothing opens a span), a span's score is the mean of its "
-                    "words' softmax scores. See military_ner/windows.py.")
+                    "a word seen by several windows takes the window where it is farthest from an edge; the tag "
+                    "sequence is the valid-BIO path (I-X only after B-X or I-X, never first) with the highest sum of "
+                    "log-softmax scores (Viterbi; a word without a sub-word is O); then a B-X directly after an X "
+                    "word (only spaces, no line break, between them) that does not start with the letter waw "
+                    "becomes I-X (continue_fragments); BIO tags become spans, a span's score is the mean of its "
+                    "words' softmax probabilities for their tags. See military_ner/windows.py.")
 # int8 settings tried in order until one meets the F1 target; "exclude" names node groups
 INT8_TRIES = (
     {"per_channel": False, "reduce_range": False},

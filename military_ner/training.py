@@ -177,18 +177,23 @@ class Collator:
 
 
 def window_f1(eval_pred) -> dict:
-    """Strict seqeval F1 over dev windows (first sub-words), for early stopping."""
+    """Strict seqeval F1 over dev windows (first sub-words), for early stopping. Tags come from
+    the same BIO Viterbi as prediction (`windows.viterbi_tags`); `continue_fragments` needs the
+    text between words, which windows do not keep, so it is not applied here."""
     from seqeval.metrics import f1_score
     from seqeval.scheme import IOB2
 
     from .modeling import ID2LABEL
+    from .windows import bio_transitions, log_softmax, viterbi_tags
+    labels_list = [ID2LABEL[i] for i in range(len(ID2LABEL))]
+    allowed, first = bio_transitions(labels_list)
     logits, labels = eval_pred
-    pred = logits.argmax(-1)
     y_true, y_pred = [], []
-    for p_row, l_row in zip(pred, labels):
+    for lg_row, l_row in zip(logits, labels):
         keep = l_row != IGNORE
-        y_true.append([ID2LABEL[int(x)] for x in l_row[keep]])
-        y_pred.append([ID2LABEL[int(x)] for x in p_row[keep]])
+        path = viterbi_tags(log_softmax(lg_row[keep]), allowed, first)
+        y_true.append([ID2LABEL[int(v)] for v in l_row[keep]])
+        y_pred.append([labels_list[j] for j in path])
     return {"f1": f1_score(y_true, y_pred, mode="strict", scheme=IOB2, zero_division=0)}
 
 

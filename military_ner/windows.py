@@ -13,11 +13,14 @@ runtime, so all three cut documents the same way. Needs only `tokenizers` and nu
   are ignored (-100 in training).
 - Merging: a word seen by several windows takes its logits from the window in which it
   sits farthest from an edge (the most context on both sides).
-- Decoding: argmax per word, then one repair (`continue_fragments`): a `B-X` right after
-  an `X` word, separated by spaces only and not starting with the conjunction و, becomes
-  `I-X`. Small models split names into one span per word (`[أركان] [الجيش الليبي]`); two
-  entities of one type side by side with nothing between them are rare in news (the gold
-  has none; coordinated ones start with و).
+- Decoding: the most probable tag sequence that is valid BIO (`viterbi_tags`: an `I-X`
+  only after `B-X` or `I-X`, never first), not the argmax of each word: where the argmax
+  would leave a stray `I-X` after an `O`, the decoder either extends the span back over the
+  word before or drops the fragment, whichever the model finds more probable. Then one
+  repair (`continue_fragments`): a `B-X` right after an `X` word, separated by spaces only
+  and not starting with the conjunction و, becomes `I-X`. Small models split names into
+  one span per word (`[أركان] [الجيش الليبي]`); two entities of one type side by side with
+  nothing between them are rare in news (the gold has none; coordinated ones start with و).
 """
 from __future__ import annotations
 
@@ -120,6 +123,13 @@ def softmax(x: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=-1, keepdims=True)
 
 
+def log_softmax(x: np.ndarray) -> np.ndarray:
+    """Row-wise log-softmax in float64 (the Node example computes it the same way)."""
+    x = x.astype(np.float64)
+    x = x - x.max(axis=-1, keepdims=True)
+    return x - np.log(np.exp(x).sum(axis=-1, keepdims=True))
+
+
 def pad_batch(windows: list[Window], pad_id: int) -> tuple[np.ndarray, np.ndarray]:
     """input_ids and attention_mask (int64), padded to the longest window of the batch."""
     width = max(len(w.input_ids) for w in windows)
@@ -144,11 +154,43 @@ def continue_fragments(text: str, words, tags: list[str]) -> list[str]:
     return out
 
 
+def bio_transitions(labels: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(allowed[prev, cur], allowed_first[cur]) for BIO: `I-X` only after `B-X`/`I-X`."""
+    def ok(prev: str | None, cur: str) -> bool:
+        return not cur.startswith("I-") or (prev is not None and prev != "O" and prev[2:] == cur[2:])
+    allowed = np.array([[ok(p, c) for c in labels] for p in labels])
+    return allowed, np.array([ok(None, c) for c in labels])
+
+
+def viterbi_tags(log_probs: np.ndarray, allowed: np.ndarray, allowed_first: np.ndarray) -> list[int]:
+    """The label sequence with the highest summed log-probability among those whose
+    transitions are all allowed. log_probs: (n_words x n_labels)."""
+    n = len(log_probs)
+    if n == 0:
+        return []
+    blocked = np.where(allowed, 0.0, -np.inf)
+    score = np.where(allowed_first, log_probs[0], -np.inf)
+    back = np.zeros(log_probs.shape, dtype=np.int64)
+    for t in range(1, n):
+        cand = score[:, None] + blocked          # cand[prev, cur]
+        back[t] = cand.argmax(0)
+        score = cand.max(0) + log_probs[t]
+    path = [int(score.argmax())]
+    for t in range(n - 1, 0, -1):
+        path.append(int(back[t, path[-1]]))
+    return path[::-1]
+
+
 def decode(text, words, logits: np.ndarray, has: np.ndarray, id2label: dict[int, str]) -> list[Span]:
-    """Word logits -> BIO tags (argmax; words without a sub-word are O; `continue_fragments`)
-    -> spans with scores."""
-    probs = softmax(logits)
-    best = probs.argmax(-1)
-    tags = continue_fragments(text, words, [id2label[int(b)] if h else "O" for b, h in zip(best, has)])
+    """Word logits -> BIO tags (`viterbi_tags` over log-softmax; a word without a sub-word
+    is O; then `continue_fragments`) -> spans; a span's score is the mean softmax
+    probability of its words' tags."""
+    labels = [id2label[i] for i in range(len(id2label))]
+    log_probs = log_softmax(logits)
+    probs = np.exp(log_probs)
+    log_probs[~has] = -np.inf
+    log_probs[~has, labels.index("O")] = 0.0
+    best = viterbi_tags(log_probs, *bio_transitions(labels))
+    tags = continue_fragments(text, words, [labels[b] for b in best])
     scores = [float(p[b]) for p, b in zip(probs, best)]
     return tags_to_spans(text, words, tags, scores)

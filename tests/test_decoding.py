@@ -33,3 +33,54 @@ def test_gold_tags_are_left_as_they_are(gold):
         words = split_words(d.text)
         tags = spans_to_tags(words, d.entities)
         assert continue_fragments(d.text, words, tags) == tags, d.id
+
+
+# --- Viterbi over BIO: the most probable valid tag sequence
+
+import itertools
+
+import numpy as np
+from hypothesis import given, settings, strategies as st
+
+from military_ner.windows import bio_transitions, viterbi_tags
+
+LABELS = ["O", "B-UNIT", "I-UNIT", "B-FOREIGN_ENVOY", "I-FOREIGN_ENVOY"]
+ALLOWED, FIRST = bio_transitions(LABELS)
+
+
+def valid(path):
+    return FIRST[path[0]] and all(ALLOWED[a, b] for a, b in zip(path, path[1:]))
+
+
+def test_transitions_are_bio():
+    assert not FIRST[LABELS.index("I-UNIT")] and FIRST[LABELS.index("B-UNIT")]
+    assert ALLOWED[LABELS.index("B-UNIT"), LABELS.index("I-UNIT")]
+    assert ALLOWED[LABELS.index("I-UNIT"), LABELS.index("I-UNIT")]
+    assert not ALLOWED[LABELS.index("O"), LABELS.index("I-UNIT")]
+    assert not ALLOWED[LABELS.index("B-FOREIGN_ENVOY"), LABELS.index("I-UNIT")]
+
+
+def test_a_stray_inside_tag_is_joined_or_dropped_by_probability():
+    def tags(rows):
+        return [LABELS[i] for i in viterbi_tags(np.log(np.array(rows)), ALLOWED, FIRST)]
+    # "سفيرة [المملكة] المتحدة": the middle word leans O, the last leans I: the span is kept whole
+    # when the inside evidence outweighs the O evidence ...
+    assert tags([[.05, .05, .05, .8, .05], [.55, .05, .05, .05, .3], [.2, .05, .05, .05, .65]]) == \
+        ["B-FOREIGN_ENVOY", "I-FOREIGN_ENVOY", "I-FOREIGN_ENVOY"]
+    # ... and the fragment is dropped when the O evidence is stronger
+    assert tags([[.05, .05, .05, .8, .05], [.85, .05, .05, .04, .01], [.4, .05, .05, .05, .45]]) == \
+        ["B-FOREIGN_ENVOY", "O", "O"]
+    # a valid argmax is returned as it is
+    assert tags([[.1, .7, .1, .05, .05], [.1, .1, .7, .05, .05], [.7, .1, .1, .05, .05]]) == ["B-UNIT", "I-UNIT", "O"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 5).flatmap(lambda n: st.lists(
+    st.lists(st.floats(-8, 0), min_size=len(LABELS), max_size=len(LABELS)), min_size=n, max_size=n)))
+def test_viterbi_finds_the_best_valid_path_by_brute_force(rows):
+    lp = np.array(rows)
+    got = viterbi_tags(lp, ALLOWED, FIRST)
+    assert valid(got)
+    best = max(sum(lp[t, j] for t, j in enumerate(p))
+               for p in itertools.product(range(len(LABELS)), repeat=len(rows)) if valid(p))
+    assert abs(sum(lp[t, j] for t, j in enumerate(got)) - best) < 1e-9

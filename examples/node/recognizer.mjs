@@ -80,18 +80,53 @@ export class Recognizer {
       const margin = Math.min(w - win.first, win.last - 1 - w);
       if (margin > best[w]) { best[w] = margin; logits[w] = logitsAt[k](pos); }
     }));
-    const tags = [], scores = [];
-    for (let w = 0; w < words.length; w++) {  // windows.decode: softmax, argmax; no sub-word -> O
-      if (best[w] < 0) { tags.push("O"); scores.push(0); continue; }
-      const lg = Array.from(logits[w]), mx = Math.max(...lg);
-      const e = lg.map((x) => Math.exp(x - mx)), sum = e.reduce((a, b) => a + b, 0);
-      const arg = lg.indexOf(mx);
-      tags.push(this.info.labels[arg]);
-      scores.push(e[arg] / sum);
-    }
+    // windows.decode: log-softmax per word (no sub-word -> O), the best valid-BIO path
+    const labels = this.info.labels, o = labels.indexOf("O");
+    const logProbs = Array.from({ length: words.length }, (_, w) => {
+      if (best[w] < 0) return labels.map((_, j) => (j === o ? 0 : -Infinity));
+      const row = Array.from(logits[w]), mx = Math.max(...row);
+      const lse = Math.log(row.reduce((a, x) => a + Math.exp(x - mx), 0));
+      return row.map((x) => x - mx - lse);
+    });
+    const path = viterbiTags(logProbs, labels);
+    const tags = path.map((j) => labels[j]);
+    const scores = path.map((j, w) => (best[w] < 0 ? 0 : Math.exp(logProbs[w][j])));
     const chars = Array.from(text);
     return tagsToSpans(chars, words, continueFragments(chars, words, tags), scores);
   }
+}
+
+/** windows.bio_transitions: I-X only after B-X or I-X (prev null = first word). */
+function bioAllowed(prev, cur) {
+  return !cur.startsWith("I-") || (prev !== null && prev !== "O" && prev.slice(2) === cur.slice(2));
+}
+
+/** windows.viterbi_tags: the valid-BIO label sequence with the highest summed log-probability
+ * (ties go to the lower label index, as numpy's argmax does). */
+export function viterbiTags(logProbs, labels) {
+  const n = logProbs.length, k = labels.length;
+  if (!n) return [];
+  let score = labels.map((c, j) => (bioAllowed(null, c) ? logProbs[0][j] : -Infinity));
+  const back = [];
+  for (let t = 1; t < n; t++) {
+    const next = new Array(k), from = new Array(k);
+    for (let j = 0; j < k; j++) {
+      let bestV = -Infinity, bestI = 0;
+      for (let i = 0; i < k; i++) {
+        const v = bioAllowed(labels[i], labels[j]) ? score[i] : -Infinity;
+        if (v > bestV) { bestV = v; bestI = i; }
+      }
+      next[j] = bestV + logProbs[t][j];
+      from[j] = bestI;
+    }
+    back.push(from);
+    score = next;
+  }
+  let j = 0;
+  for (let i = 1; i < k; i++) if (score[i] > score[j]) j = i;
+  const path = [j];
+  for (let t = n - 1; t > 0; t--) { j = back[t - 1][j]; path.push(j); }
+  return path.reverse();
 }
 
 /** windows.continue_fragments: B-X right after an X word, only spaces between (no line
