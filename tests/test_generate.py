@@ -135,3 +135,16 @@ def test_filler_adds_only_o_words_that_no_entity_is_made_of():
 def test_negative_filler_is_an_error():
     with pytest.raises(ValueError, match="filler"):
         generate_documents(1, seed=0, filler=-1)
+
+
+def test_quoted_names_that_are_not_exercises_stay_outside_spans():
+    """`عملية «درع الساحل»`, `معرض «آيدكس»`: a quoted name after a descriptor that is no exercise is O,
+    even when the name is built like an exercise name."""
+    things = load_gazetteers().negatives["named_things"]
+    pattern = re.compile("(?:%s) [«“\"(][^»”\")]+[»”\")]" % "|".join(map(re.escape, things["descriptors"])))
+    found = 0
+    for d in generate_documents(200, seed=4):
+        for m in pattern.finditer(d.text):
+            found += 1
+            assert outside_spans(d, m.start(), m.end()), (d.id, m.group(0))
+    assert found >= 10, found

@@ -312,6 +312,15 @@ class Article:
                          and not (self.guest.code == "US" and t.startswith("رئيس")))
     def s_NCP(self): return self._neg("foreign_officials", lambda t: t.startswith(("نظيره", "الجانب")))
     def s_NP(self): return self._neg("envoy_plurals")
+    def s_NQ(self):
+        """A quoted name after a descriptor that is not an exercise (operation, exhibition,
+        initiative...): all O. Half the names are built like exercise names."""
+        things = self.g.negatives["named_things"]
+        name = self.rng.choice(things["names"]) if self.rng.random() < 0.5 else \
+            f"{self.rng.choice(self.g.synthetic_heads)} {self.rng.choice(self.g.synthetic_tails)}"
+        q0, q1 = self.rng.choice(QUOTES)
+        return o(f"{self.rng.choice(things['descriptors'])} {q0}{name}{q1}")
+
     def s_NB(self): return o(self.rng.choice(self.g.negatives["bases"].get(self.host.code, ["القاعدة الجوية"])))
 
     # misc

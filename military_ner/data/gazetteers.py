@@ -392,9 +392,12 @@ def _negatives(path: Path, data, known) -> dict:
     ck = _Checker(path)
     lists = {"teams", "generic", "ministries", "alliances", "committees", "embassies", "foreign_officials",
              "envoy_plurals", "multi_forces"}
-    ck.mapping(data, "top level", lists | {"bases"}, lists | {"bases"})
+    ck.mapping(data, "top level", lists | {"bases", "named_things"}, lists | {"bases", "named_things"})
     for k in lists:
         ck.texts(data[k], k, False)
+    ck.mapping(data["named_things"], "named_things", {"descriptors", "names"}, {"descriptors", "names"})
+    for k in ("descriptors", "names"):
+        ck.texts(data["named_things"][k], f"named_things.{k}", False)
     if not isinstance(data["bases"], dict):
         ck.fail("bases", "expected a mapping country code -> list of bases")
     for code, bases in data["bases"].items():
@@ -507,8 +510,8 @@ def corpus_lines(g: Gazetteers | None = None) -> list[str]:
     lines += g.roles["spokesman"] + [t for v in g.roles["honorifics"].values() for t in v]
     lines += [t for v in g.roles["positions_by_kind"].values() for t in v]
     for k, v in g.negatives.items():
-        if k == "bases":
-            lines += [b for bases in v.values() for b in bases]
+        if k in ("bases", "named_things"):
+            lines += [t for texts in v.values() for t in texts]
         else:
             lines += [t for t in v if "{" not in t]
     pools = mention_pools(g)

@@ -17,7 +17,7 @@ UL a list of host services, UA academy, UD directorate, UR region, UN/UNs number
 QUN/QUF "قيادة" + unit, HQ "مقر" + a command, UAs back-reference to the academy, SPp the
 spokesman's title + unit; GF guest forces, GSV guest service, GSB guest staff, GA guest academy.
 Exercise: X introduction, Xn name only, Xd descriptor only, Xr anaphor (O). Negatives (O):
-NTi/NTd teams, NM ministries, NE embassy, NA alliance, NB base,
+NTi/NTd teams, NM ministries, NE embassy, NA alliance, NB base, NQ a quoted name that is no exercise,
 NC committee, NX one service of two countries, NR foreign minister by role, NCP counterpart,
 NP envoy plurals. Misc: WHEN DAY DATE YEAR YEAR0 (an earlier year) N NDAYS ORD TOPIC TOPICS COURSE.
 
@@ -39,6 +39,9 @@ COMMON = {
         "<ولم يصدر|ولم يصدر حتى الآن> <أي تعليق|تعليق رسمي> من {NM} <حول|بشأن> <تفاصيل|نتائج> <اللقاء|الزيارة>.",
     ],
     "closing_any": [  # also fits inspections, statements and graduations
+        "<وكانت|وقد كانت> {HC} <قد أعلنت|أعلنت> <في وقت سابق|العام الماضي|مطلع العام> <إطلاق|انطلاق> {NQ}، <بمشاركة|بحضور> <وفود|ممثلين> من <عدة دول|دول عربية وأجنبية>.",
+        "<ويأتي ذلك|ويأتي هذا> <بعد|عقب> <أسابيع|أشهر|أيام> من <إطلاق|انطلاق|اختتام> {NQ}.",
+        "<وعلى هامش|وخلال> {NQ}، <بحث|ناقش|استعرض> <المشاركون|الحضور> <سبل|آفاق> التعاون في مجال {TOPIC}.",
         "<وكان|وقد كان> {NTd} قد <أعد|أنهى> <تقريراً|دراسة> <حول|بشأن> <احتياجات|متطلبات> {USV} <من التدريب والتجهيز|في مجال التدريب>.",
         "{gHC:ويسعى/وتسعى} {HC} إلى تنويع {gHC:شراكاته/شراكاتها} <الدفاعية|العسكرية>، <في وقت|بينما> <{gUF:يحرص/تحرص}|{gUF:يعمل/تعمل}> {UFs} على <مواكبة|استيعاب> <أحدث|آخر> <الأساليب|التقنيات> المعتمدة في <الجيوش الحديثة|الجيوش المتقدمة>.",
         "{gUF:ويحرص/وتحرص} {UFs} على <تطوير|تحديث> <{gUF:منظومته/منظومتها}|{gUF:قدراته/قدراتها}> <الدفاعية|القتالية> <بما يواكب|بما يتماشى مع> <التطورات|المتغيرات> <الإقليمية والدولية|المتسارعة>.",
@@ -202,6 +205,7 @@ KINDS["exercise"] = {
         "<ومن المقرر|ومن المنتظر> أن <تستمر|تتواصل> <فعاليات|مراحل> {Xr} <حتى|إلى غاية> <نهاية الأسبوع|منتصف الشهر المقبل>.",
         "<وأكد {Gs} أن|وشدد {Gs} على أن> <مشاركة {GF} تعكس|مشاركة {GF} تجسد|حضور {GF} يعكس> <عمق|متانة> <الشراكة|العلاقات> مع {HC}.",
         "<ويتابع|ويحضر> <مراقبون|ضباط> من {NA} <فعاليات|مراحل> {Xr}.",
+        "<ويتزامن|وتتزامن> {Xr} مع <انعقاد|تنظيم> {NQ} في {CITY}.",
         "<وجرت|وأقيمت> <المرحلة الرئيسية|المرحلة الختامية> في {NB}، <بحضور|بمشاركة> <قادة|ضباط> {UFs} {و+GF}.",
     ],
     "sub": [
