@@ -14,7 +14,8 @@ is never used to choose: train.py's own report scores it, this table does not.
 + `continue_fragments`) and with per-word argmax + `continue_fragments` (the decoder before
 the Viterbi), to show what the decoder alone is worth.
 
-Writes eval/ablations/results.json (appended per run) and eval/ablations/report.md.
+Writes eval/ablations/results.json (appended per run) and eval/ablations/report.md (rebuilt
+from results.json; with neither --variants nor --decoding, only that).
 """
 import argparse
 import json
@@ -66,6 +67,20 @@ def row(name: str, r: dict) -> str:
             + f" | {h['micro']:.3f} ({h['entities']}) |")
 
 
+def write_report(path: Path, runs: list[dict]) -> None:
+    lines = ["# Ablations of the offline recipe", "",
+             f"Strict micro F1 on {EVAL_DOCS} fresh generated articles (seed {EVAL_SEED}) per type, and on the held-out "
+             "gold article(s) (entities in brackets; one article, so a difference of one or two entities is noise). "
+             "The real-news dev set is not used here.", ""]
+    for run in runs:
+        lines += [f"    {run['command']}", ""] + ([f"Shared budget: `{run['common']}`", ""] if run["common"] else [])
+        lines += [f"The model was trained by `{run['trained_by']}`.", ""] if run.get("trained_by") else []
+        lines += ["| variant | generated | " + " | ".join(TYPES) + " | held-out gold |",
+                  "| --- | ---: | " + " | ".join("---:" for _ in TYPES) + " | ---: |"]
+        lines += [row(k, v) for k, v in run["results"].items()] + [""]
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--config", default="configs/offline.yaml")
@@ -74,6 +89,8 @@ def main():
     ap.add_argument("--decoding", metavar="MODEL_DIR", help="compare decoders on one trained model instead")
     ap.add_argument("--out", default="eval/ablations")
     args = ap.parse_args()
+    if args.decoding and args.variants:
+        ap.error("--decoding and --variants are separate runs")
     out = ROOT / args.out
     out.mkdir(parents=True, exist_ok=True)
     command = " ".join(["python", "scripts/ablation.py", *map(shlex.quote, sys.argv[1:])])
@@ -97,18 +114,14 @@ def main():
         results[f"{name}: {overrides or '(config as it is)'}"] = score(run_dir, args.config)
     log = out / "results.json"
     runs = json.loads(log.read_text(encoding="utf-8")) if log.exists() else []
-    runs.append({"command": command, "common": None if args.decoding else args.common, "results": results})
-    log.write_text(json.dumps(runs, ensure_ascii=False, indent=1), encoding="utf-8")
-    lines = ["# Ablations of the offline recipe", "",
-             f"Strict micro F1 on {EVAL_DOCS} fresh generated articles (seed {EVAL_SEED}) per type, and on the held-out "
-             "gold article(s) (entities in brackets; one article, so a difference of one or two entities is noise). "
-             "The real-news dev set is not used here.", ""]
-    for run in runs:
-        lines += [f"    {run['command']}", ""] + ([f"Shared budget: `{run['common']}`", ""] if run["common"] else [])
-        lines += ["| variant | generated | " + " | ".join(TYPES) + " | held-out gold |",
-                  "| --- | ---: | " + " | ".join("---:" for _ in TYPES) + " | ---: |"]
-        lines += [row(k, v) for k, v in run["results"].items()] + [""]
-    (out / "report.md").write_text("\n".join(lines), encoding="utf-8")
+    if results:
+        trained_by = None
+        if args.decoding and (Path(args.decoding) / "metrics.json").exists():
+            trained_by = json.loads((Path(args.decoding) / "metrics.json").read_text(encoding="utf-8")).get("command")
+        runs.append({"command": command, "common": None if args.decoding else args.common, "trained_by": trained_by,
+                     "results": results})
+        log.write_text(json.dumps(runs, ensure_ascii=False, indent=1), encoding="utf-8")
+    write_report(out / "report.md", runs)
     for k, v in results.items():
         print(row(k, v))
     print(f"wrote {out}/report.md")
