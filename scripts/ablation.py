@@ -3,6 +3,7 @@
     python scripts/ablation.py --variants "ref=" "len128=max_length=128 stride=32 batch_size=32" \
         "len128-lr1e3=max_length=128 stride=32 batch_size=32 lr=0.001"
     python scripts/ablation.py --decoding models/offline     # argmax vs BIO Viterbi, one trained model
+    python scripts/ablation.py --robustness models/offline   # spelling noise: diacritics, tatweel, alef...
 
 Each variant is `train.py --config CONFIG` with the shared short budget (`--common`, default
 1,000 generated articles, 300 steps, no early stopping, 1 thread) plus its own overrides,
@@ -13,6 +14,10 @@ is never used to choose: train.py's own report scores it, this table does not.
 `--decoding` scores one model twice: with the shipped decoder (`windows.decode`: BIO Viterbi
 + `continue_fragments`) and with per-word argmax + `continue_fragments` (the decoder before
 the Viterbi), to show what the decoder alone is worth.
+
+`--robustness` scores one model on the same articles rewritten with the spelling noise of real
+news (`perturb`): diacritics, tatweel, hamza-less or hamzated alef, final ya as alef maqsura,
+final ta marbuta as ha. Character offsets of the gold spans move with the text.
 
 Writes eval/ablations/results.json (appended per run) and eval/ablations/report.md (rebuilt
 from results.json; with neither --variants nor --decoding, only that).
@@ -44,7 +49,36 @@ def argmax_decode(text, words, logits, has, id2label):
     return tags_to_spans(text, words, tags, [float(p[b]) for p, b in zip(probs, best)])
 
 
-def score(model_dir: Path, config: str) -> dict:
+ALEFS = {"ا": "أ", "أ": "ا", "إ": "ا", "آ": "ا"}
+NOISE = {
+    "diacritics": lambda c, nxt, r: c + ("\u064e" if r < 0.3 else "\u0650" if r < 0.4 else "") if "\u0621" <= c <= "\u064a" else c,
+    "tatweel": lambda c, nxt, r: c + "\u0640" if r < 0.15 and c in "بتثجحخسشصضطظعغفقكلمنهي" and nxt.isalpha() else c,
+    "alef": lambda c, nxt, r: ALEFS.get(c, c) if r < 0.5 else c,
+    "final ya -> alef maqsura": lambda c, nxt, r: "ى" if c == "ي" and not nxt.isalpha() else c,
+    "final ta marbuta -> ha": lambda c, nxt, r: "ه" if c == "ة" and not nxt.isalpha() else c,
+}
+
+
+def perturb(doc, kind: str, seed: int = 0):
+    """`doc` with every character passed through NOISE[kind] (which may add characters after
+    it); gold spans keep covering the same characters."""
+    import random
+    from dataclasses import replace
+    rng = random.Random(f"{seed}:{doc.id}:{kind}")
+    text, out, starts, ends, pos = doc.text, [], [], [], 0
+    for i, c in enumerate(text):
+        piece = NOISE[kind](c, text[i + 1] if i + 1 < len(text) else " ", rng.random())
+        out.append(piece)
+        starts.append(pos)
+        pos += len(piece)
+        ends.append(pos)
+    new_text = "".join(out)
+    spans = [replace(s, start=starts[s.start], end=ends[s.end - 1], text=new_text[starts[s.start]:ends[s.end - 1]])
+             for s in doc.entities]
+    return replace(doc, text=new_text, entities=spans)
+
+
+def score(model_dir: Path, config: str, noise: str | None = None) -> dict:
     from military_ner.annotations import load_gold
     from military_ner.data.generate import generate_documents
     from military_ner.modeling import TorchRecognizer
@@ -53,6 +87,8 @@ def score(model_dir: Path, config: str) -> dict:
     rec = TorchRecognizer.load(model_dir)
     generated = generate_documents(EVAL_DOCS, EVAL_SEED, filler=cfg.generated_filler)
     heldout = [d for d in load_gold(ROOT / cfg.annotations, ROOT / cfg.seeds) if d.id in cfg.heldout]
+    if noise:
+        generated, heldout = [perturb(d, noise) for d in generated], [perturb(d, noise) for d in heldout]
     out = {}
     for name, docs in (("generated", generated), ("heldout", heldout)):
         m, _ = evaluate(rec.predict, docs)
@@ -87,10 +123,11 @@ def main():
     ap.add_argument("--variants", nargs="*", default=[], metavar="NAME=key=value ...")
     ap.add_argument("--common", default=COMMON, help=f"overrides shared by all variants (default: {COMMON})")
     ap.add_argument("--decoding", metavar="MODEL_DIR", help="compare decoders on one trained model instead")
+    ap.add_argument("--robustness", metavar="MODEL_DIR", help="score one model on spelling-noised articles instead")
     ap.add_argument("--out", default="eval/ablations")
     args = ap.parse_args()
-    if args.decoding and args.variants:
-        ap.error("--decoding and --variants are separate runs")
+    if sum(map(bool, (args.decoding, args.variants, args.robustness))) > 1:
+        ap.error("--decoding, --robustness and --variants are separate runs")
     out = ROOT / args.out
     out.mkdir(parents=True, exist_ok=True)
     command = " ".join(["python", "scripts/ablation.py", *map(shlex.quote, sys.argv[1:])])
@@ -104,6 +141,10 @@ def main():
             results["decoder: argmax + continue_fragments"] = score(Path(args.decoding), args.config)
         finally:
             modeling.decode = shipped
+    if args.robustness:
+        results["clean text"] = score(Path(args.robustness), args.config)
+        for kind in NOISE:
+            results[f"noise: {kind}"] = score(Path(args.robustness), args.config, kind)
     for spec in args.variants:
         name, _, overrides = spec.partition("=")
         run_dir = ROOT / "models" / "ablation" / name
@@ -116,9 +157,10 @@ def main():
     runs = json.loads(log.read_text(encoding="utf-8")) if log.exists() else []
     if results:
         trained_by = None
-        if args.decoding and (Path(args.decoding) / "metrics.json").exists():
-            trained_by = json.loads((Path(args.decoding) / "metrics.json").read_text(encoding="utf-8")).get("command")
-        runs.append({"command": command, "common": None if args.decoding else args.common, "trained_by": trained_by,
+        model_dir = Path(args.decoding or args.robustness or ".")
+        if (model_dir / "metrics.json").exists():
+            trained_by = json.loads((model_dir / "metrics.json").read_text(encoding="utf-8")).get("command")
+        runs.append({"command": command, "common": args.common if args.variants else None, "trained_by": trained_by,
                      "results": results})
         log.write_text(json.dumps(runs, ensure_ascii=False, indent=1), encoding="utf-8")
     write_report(out / "report.md", runs)
