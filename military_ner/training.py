@@ -185,7 +185,7 @@ def window_f1(eval_pred) -> dict:
 
     from .modeling import ID2LABEL
     from .windows import bio_transitions, log_softmax, viterbi_tags
-    labels_list = [ID2LABEL[i] for i in range(len(ID2LABEL))]
+    labels_list = tuple(ID2LABEL[i] for i in range(len(ID2LABEL)))
     allowed, first = bio_transitions(labels_list)
     logits, labels = eval_pred
     y_true, y_pred = [], []

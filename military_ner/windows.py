@@ -25,6 +25,7 @@ runtime, so all three cut documents the same way. Needs only `tokenizers` and nu
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -118,11 +119,6 @@ def merge_word_logits(windows: list[Window], logits: list[np.ndarray], n_words: 
     return out, best >= 0
 
 
-def softmax(x: np.ndarray) -> np.ndarray:
-    e = np.exp(x - x.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)
-
-
 def log_softmax(x: np.ndarray) -> np.ndarray:
     """Row-wise log-softmax in float64 (the Node example computes it the same way)."""
     x = x.astype(np.float64)
@@ -154,12 +150,17 @@ def continue_fragments(text: str, words, tags: list[str]) -> list[str]:
     return out
 
 
-def bio_transitions(labels: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """(allowed[prev, cur], allowed_first[cur]) for BIO: `I-X` only after `B-X`/`I-X`."""
+@lru_cache(maxsize=8)
+def bio_transitions(labels: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """(allowed[prev, cur], allowed_first[cur]) for BIO: `I-X` only after `B-X`/`I-X`.
+    Built once per label set (read-only arrays)."""
     def ok(prev: str | None, cur: str) -> bool:
         return not cur.startswith("I-") or (prev is not None and prev != "O" and prev[2:] == cur[2:])
     allowed = np.array([[ok(p, c) for c in labels] for p in labels])
-    return allowed, np.array([ok(None, c) for c in labels])
+    first = np.array([ok(None, c) for c in labels])
+    allowed.setflags(write=False)
+    first.setflags(write=False)
+    return allowed, first
 
 
 def viterbi_tags(log_probs: np.ndarray, allowed: np.ndarray, allowed_first: np.ndarray) -> list[int]:
@@ -185,7 +186,7 @@ def decode(text, words, logits: np.ndarray, has: np.ndarray, id2label: dict[int,
     """Word logits -> BIO tags (`viterbi_tags` over log-softmax; a word without a sub-word
     is O; then `continue_fragments`) -> spans; a span's score is the mean softmax
     probability of its words' tags."""
-    labels = [id2label[i] for i in range(len(id2label))]
+    labels = tuple(id2label[i] for i in range(len(id2label)))
     log_probs = log_softmax(logits)
     probs = np.exp(log_probs)
     log_probs[~has] = -np.inf

@@ -42,8 +42,10 @@ EVAL_SEED, EVAL_DOCS = 999, 150
 def argmax_decode(text, words, logits, has, id2label):
     """The decoder before the Viterbi: argmax per word, then `continue_fragments`."""
     from military_ner.schema import tags_to_spans
-    from military_ner.windows import continue_fragments, softmax
-    probs = softmax(logits)
+    import numpy as np
+
+    from military_ner.windows import continue_fragments, log_softmax
+    probs = np.exp(log_softmax(logits))
     best = probs.argmax(-1)
     tags = continue_fragments(text, words, [id2label[int(b)] if h else "O" for b, h in zip(best, has)])
     return tags_to_spans(text, words, tags, [float(p[b]) for p, b in zip(probs, best)])

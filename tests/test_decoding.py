@@ -44,7 +44,7 @@ from hypothesis import given, settings, strategies as st
 
 from military_ner.windows import bio_transitions, viterbi_tags
 
-LABELS = ["O", "B-UNIT", "I-UNIT", "B-FOREIGN_ENVOY", "I-FOREIGN_ENVOY"]
+LABELS = ("O", "B-UNIT", "I-UNIT", "B-FOREIGN_ENVOY", "I-FOREIGN_ENVOY")
 ALLOWED, FIRST = bio_transitions(LABELS)
 
 
