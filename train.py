@@ -51,9 +51,10 @@ try:
 except (ValueError, FileNotFoundError) as exc:
     sys.exit(f"error: {exc}")
 out_dir = repo_path(cfg.output_dir)
-# reports worth keeping go to eval/<run name>/ for runs under the repo's models/; other runs keep theirs
+# reports worth keeping go to eval/<run name>/ for runs directly in the repo's models/; other runs
+# (elsewhere, or nested like the ablation runs in models/ablation/) keep theirs
 eval_dir = repo_path("eval") / (out_dir.name + ("-cv" if args.cv else ""))
-if not out_dir.resolve().is_relative_to(repo_path("models").resolve()):
+if out_dir.resolve().parent != repo_path("models").resolve():
     eval_dir = out_dir.with_name(out_dir.name + "-cv") if args.cv else out_dir
 command = command_line()
 
