@@ -57,20 +57,23 @@ def test_too_long_documents_and_bad_jsonl_lines_are_error_records(bundle, tmp_pa
 
 
 def test_resume_skips_done_ids_and_writes_no_duplicates(bundle, inputs, tmp_path):
+    # fp32: the resumed run batches the remaining documents differently, and dynamic int8 scales
+    # activations per batch, which can move a span that sits at a decision edge (README, export)
     full, out = tmp_path / "full.jsonl", tmp_path / "out.jsonl"
-    assert predict("--model", bundle, "--input", inputs, "--output", full) == 0
+    fp32 = ("--precision", "fp32")
+    assert predict("--model", bundle, "--input", inputs, "--output", full, *fp32) == 0
     done = full.read_text(encoding="utf-8").splitlines(keepends=True)
     out.write_text(done[0] + done[1] + done[2][:10], encoding="utf-8")  # a crash mid-line
-    assert predict("--model", bundle, "--input", inputs, "--output", out) == 2  # no silent overwrite
-    assert predict("--model", bundle, "--input", inputs, "--output", out, "--resume") == 0
+    assert predict("--model", bundle, "--input", inputs, "--output", out, *fp32) == 2  # no silent overwrite
+    assert predict("--model", bundle, "--input", inputs, "--output", out, "--resume", *fp32) == 0
     got, want = lines(out), lines(full)
     assert [r["id"] for r in got] == [r["id"] for r in want]  # every id once, in input order
-    for g, w in zip(got, want):  # int8 scales activations per batch: scores may move in the last digits
+    for g, w in zip(got, want):
         assert {k: v for k, v in g.items() if k != "entities"} == {k: v for k, v in w.items() if k != "entities"}
         assert [(e["start"], e["end"], e["label"]) for e in g.get("entities", [])] == \
             [(e["start"], e["end"], e["label"]) for e in w.get("entities", [])]
         assert [e["score"] for e in g.get("entities", [])] == \
-            pytest.approx([e["score"] for e in w.get("entities", [])], abs=0.02)
+            pytest.approx([e["score"] for e in w.get("entities", [])], abs=1e-3)
 
 
 def test_stdin_takes_jsonl_or_plain_text(bundle, tmp_path, gold):
