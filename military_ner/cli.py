@@ -71,9 +71,11 @@ def cmd_data_generate(args) -> int:
 
 def _show(metrics: dict, out: str | None) -> int:
     """Print a metrics table and summary; save them as JSON when asked."""
-    from .evaluation import summary_line, table_md, write_json
+    from .evaluation import errors_md, summary_line, table_md, write_json
     print(table_md(metrics, "strict"))
     print(summary_line(metrics))
+    print("\nwhere strict matching failed, per gold type:")
+    print(errors_md(metrics["errors"]))
     if out:
         write_json(Path(out), metrics)
         print(f"wrote {out}")

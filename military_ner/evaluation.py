@@ -50,7 +50,44 @@ def score(gold: Sequence[Document], predicted: dict[str, Sequence[Span]]) -> dic
                                               "recall": round(float(r["recall"]), 4),
                                               "f1": round(float(r["f1-score"]), 4), "support": int(r["support"])}
         out[mode] = table
+    out["errors"] = error_breakdown(gold, predicted)
     return out
+
+
+ERROR_KINDS = ("exact", "boundary", "type", "missed", "spurious")
+
+
+def error_breakdown(gold: Sequence[Document], predicted: dict[str, Sequence[Span]]) -> dict:
+    """Counts per gold type of why strict matching failed, for reading a score, not for choosing.
+
+    A gold span is `exact` (same type, same edges), `boundary` (overlapped by a prediction of
+    its type with other edges), `type` (overlapped only by predictions of other types) or
+    `missed` (nothing overlaps it). A prediction that overlaps no gold span is `spurious`,
+    counted under its own type. Offsets are compared as they are (both sides come from the
+    same text)."""
+    out = {t: dict.fromkeys(ERROR_KINDS, 0) for t in TYPES}
+    for d in gold:
+        preds = list(predicted.get(d.id, ()))
+        for g in d.entities:
+            hits = [p for p in preds if p.start < g.end and g.start < p.end]
+            if any(p.label == g.label and (p.start, p.end) == (g.start, g.end) for p in hits):
+                kind = "exact"
+            elif any(p.label == g.label for p in hits):
+                kind = "boundary"
+            else:
+                kind = "type" if hits else "missed"
+            out[g.label][kind] += 1
+        for p in preds:
+            if p.label in out and not any(p.start < g.end and g.start < p.end for g in d.entities):
+                out[p.label]["spurious"] += 1
+    return out
+
+
+def errors_md(errors: dict) -> str:
+    rows = ["| gold type | " + " | ".join(ERROR_KINDS) + " |", "| --- |" + " ---: |" * len(ERROR_KINDS)]
+    for t, counts in errors.items():
+        rows.append(f"| {t} | " + " | ".join(str(counts[k]) for k in ERROR_KINDS) + " |")
+    return "\n".join(rows)
 
 
 def evaluate(predict: Callable[[list[str]], list[list[Span]]], gold: Sequence[Document]) -> tuple[dict, dict]:
@@ -83,7 +120,10 @@ def _section(title: str, metrics: dict | None, note: str = "") -> list[str]:
         return []
     return [f"## {title}", "", note, "", f"{metrics['documents']} documents, {metrics['gold_entities']} gold entities, "
             f"{metrics['predicted_entities']} predicted. seqeval strict (IOB2):", "", table_md(metrics, "strict"), "",
-            "seqeval default mode:", "", table_md(metrics, "default"), ""]
+            "seqeval default mode:", "", table_md(metrics, "default"), ""] + (
+            ["Where strict matching failed (`evaluation.error_breakdown`; spurious = a prediction overlapping "
+             "no gold span, under the predicted type):", "", errors_md(metrics["errors"]), ""]
+            if metrics.get("errors") else [])
 
 
 def write_run_report(out_dir: Path, metrics: dict, command: str, config: dict, cv: dict | None = None) -> None:

@@ -13,6 +13,7 @@ dev set stay unseen by the tokenizer and the pretraining.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import random
@@ -117,10 +118,19 @@ def pretrain_mlm(model, tokenizer, texts: list[str], spec: BaseSpec, pre: Prepro
             "loss_first": sum(losses[:20]) / min(20, len(losses)), "loss_last": sum(losses[-20:]) / min(20, len(losses))}
 
 
+def base_fingerprint(texts: list[str], spec: BaseSpec, pre: Preprocessing, vocab_texts: list[str] = ()) -> str:
+    """A digest of everything a base is built from: same fingerprint, same base."""
+    h = hashlib.sha256(json.dumps([asdict(spec), pre.to_dict()], sort_keys=True).encode())
+    for t in (*texts, "\x00", *vocab_texts):
+        h.update(t.encode("utf-8") + b"\x01")
+    return h.hexdigest()[:16]
+
+
 def build_base(out_dir: Path, texts: list[str], spec: BaseSpec, pre: Preprocessing, log=print,
                vocab_texts: list[str] = ()) -> Path:
     """Build tokenizer + small BERT (+ optional MLM pretraining) into `out_dir`. The
-    tokenizer learns from `texts` and `vocab_texts` (word lists); pretraining reads `texts`."""
+    tokenizer learns from `texts` and `vocab_texts` (word lists); pretraining reads `texts`.
+    `base_info.json` records the settings and their `base_fingerprint`."""
     import torch
     from transformers import BertConfig, BertForMaskedLM
     t0 = time.time()
@@ -138,7 +148,8 @@ def build_base(out_dir: Path, texts: list[str], spec: BaseSpec, pre: Preprocessi
     out_dir.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(out_dir)
     tok.save_pretrained(out_dir)
-    info = {"spec": asdict(spec), "preprocessing": pre.to_dict(), "texts": len(texts), "vocab_texts": len(vocab_texts),
+    info = {"fingerprint": base_fingerprint(texts, spec, pre, vocab_texts),
+            "spec": asdict(spec), "preprocessing": pre.to_dict(), "texts": len(texts), "vocab_texts": len(vocab_texts),
             "vocab_size": len(tok), "mlm": mlm, "seconds": round(time.time() - t0, 1)}
     (out_dir / "base_info.json").write_text(json.dumps(info, indent=2), encoding="utf-8")
     log(f"offline base ready: vocab {len(tok)}, {spec.layers} layers x {spec.hidden}, "

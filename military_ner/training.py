@@ -8,6 +8,7 @@ What it does not do: load checkpoints (`modeling.py`), build the offline base
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import shutil
 import sys
@@ -268,12 +269,14 @@ def command_line() -> str:
 
 def ensure_base(cfg: TrainConfig, log=print) -> None:
     """Offline configs: build the base model at `cfg.model` from our own text when it is
-    missing. Never used to replace a checkpoint that failed to load."""
+    missing, and rebuild it (saying why) when it was built from other settings or other
+    generated text than this config and this code now give. Never used to replace a
+    checkpoint that failed to load."""
     path = repo_path(cfg.model)
-    if not cfg.build_base or (path / "config.json").exists():
+    if not cfg.build_base:
         return
     from .data.generate import generate_documents
-    from .offline import BaseSpec, build_base
+    from .offline import BaseSpec, base_fingerprint, build_base
     texts = [d.text for d in generate_documents(cfg.base_generated_docs, seed=10_000 + cfg.generated_seed)]
     vocab_texts = []
     if cfg.base_wordfreq_words:
@@ -281,8 +284,16 @@ def ensure_base(cfg: TrainConfig, log=print) -> None:
         words = wordfreq.top_n_list("ar", cfg.base_wordfreq_words)
         for w in words:
             vocab_texts.append(" ".join([w] * max(2, round(wordfreq.zipf_frequency(w, "ar") - 1))))
-    build_base(path, texts, BaseSpec(**cfg.base), Preprocessing.from_dict(cfg.preprocessing), log,
-               vocab_texts=vocab_texts)
+    spec, pre = BaseSpec(**cfg.base), Preprocessing.from_dict(cfg.preprocessing)
+    if (path / "config.json").exists():
+        want = base_fingerprint(texts, spec, pre, vocab_texts)
+        info_path = path / "base_info.json"
+        have = json.loads(info_path.read_text(encoding="utf-8")).get("fingerprint") if info_path.exists() else None
+        if have == want:
+            return
+        log(f"rebuilding the offline base in {path}: it was built from other settings or other generated text "
+            f"(fingerprint {have or 'none'}, this config and code give {want})")
+    build_base(path, texts, spec, pre, log, vocab_texts=vocab_texts)
 
 
 def real_dev_documents(cfg: TrainConfig) -> list[Document]:

@@ -148,3 +148,44 @@ def test_quoted_names_that_are_not_exercises_stay_outside_spans():
             found += 1
             assert outside_spans(d, m.start(), m.end()), (d.id, m.group(0))
     assert found >= 10, found
+
+
+def test_composed_unit_names_are_whole_unit_spans():
+    """Directorates built from units.yaml `composed` (head + field [+ force]) come out as one
+    UNIT span each, parent force included; every lengthened name keeps its words inside."""
+    g = load_gazetteers()
+    heads = tuple(h.removesuffix(" ل") for h in g.composed["heads"])
+    long_units = 0
+    for d in generate_documents(200, seed=11):
+        for s in d.entities:
+            if s.label != "UNIT":
+                continue
+            word = re.sub(r"^(و|وب|ول|ب|ل)(?=ال|إ|م|ه|ش|د)", "", s.text)
+            if word.startswith(heads) and any(f in s.text for f in g.composed["fields"]):
+                long_units += len(split_words(s.text)) >= 4
+                after = d.text[s.end:s.end + 1]
+                assert after in ("", " ", "،", ".", ",", ":", "\n", ")", "(", "»", "”", '"', "؛"), (d.id, s.text, after)
+    assert long_units >= 3
+
+
+def test_open_vocabulary_exercise_names_are_always_quoted():
+    """An exercise named with random real words can only be delimited by its quotes: every
+    mention of such a name, introduction or name alone, keeps the quotes around it."""
+    import random
+
+    from military_ner.data.mentions import Picker
+    g = load_gazetteers()
+    pick = Picker(g, random.Random(3))
+    host, guest = g.countries["EG"], g.countries["US"]
+    seen = 0
+    for _ in range(3000):
+        x = pick.exercise(host, guest, named=1.0)
+        if not x.quoted_only:
+            continue
+        seen += 1
+        for segs in (x.intro(pick.rng), x.name_only(pick.rng), x.name_only(pick.rng, "ب")):
+            text = "".join(t for t, _ in segs)
+            ents = [t for t, label in segs if label == "EXERCISE"]
+            for e in ents:
+                assert x.quotes[0] in text and x.quotes[1] in text, (text, ents)
+    assert seen >= 100

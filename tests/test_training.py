@@ -119,3 +119,23 @@ def test_killed_run_resumes_and_finishes_with_a_model(root, smoke, tmp_path):
     assert (out / "model.safetensors").exists()
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["training"]["steps"] == 300
+
+
+def test_offline_base_is_rebuilt_when_its_settings_change_and_kept_otherwise(root, tmp_path):
+    """A base built for other preprocessing or other generated text would tokenize differently
+    from what the config says: ensure_base rebuilds it and says why; same settings, no rebuild."""
+    from military_ner.training import ensure_base
+    over = {"model": str(tmp_path / "base"), "base_generated_docs": 5, "base_wordfreq_words": 0}
+    cfg = load_config(root / "configs/smoke.yaml", over)
+    logs = []
+    ensure_base(cfg, log=logs.append)
+    info = json.loads((tmp_path / "base" / "base_info.json").read_text(encoding="utf-8"))
+    assert info["fingerprint"] and logs
+    logs.clear()
+    ensure_base(cfg, log=logs.append)
+    assert logs == []  # same settings: nothing rebuilt
+    cfg = load_config(root / "configs/smoke.yaml", {**over, "preprocessing": {"unify_ta_marbuta": True}})
+    ensure_base(cfg, log=logs.append)
+    assert "rebuilding the offline base" in logs[0]
+    new = json.loads((tmp_path / "base" / "base_info.json").read_text(encoding="utf-8"))
+    assert new["fingerprint"] != info["fingerprint"] and new["preprocessing"]["unify_ta_marbuta"] is True

@@ -118,6 +118,7 @@ class Gazetteers:
     qualifiers: list[Qualifier]
     units: dict[str, list[Unit]]      # per country code, generic patterns expanded
     formations: dict
+    composed: dict                    # parts of composed unit names (units.yaml `composed`)
     exercises: list[Exercise]
     synthetic_heads: list[str]
     synthetic_tails: list[str]
@@ -294,9 +295,16 @@ def _unit(ck: _Checker, e, where: str, country: str, known, generic: bool = Fals
                 ck.texts(e.get("short"), f"{where}.short"), ck.codes(e.get("aor"), f"{where}.aor", known))
 
 
-def _units(path: Path, data, countries: dict[str, Country]) -> tuple[dict[str, list[Unit]], dict]:
+def _units(path: Path, data, countries: dict[str, Country]) -> tuple[dict[str, list[Unit]], dict, dict]:
     ck = _Checker(path)
-    ck.mapping(data, "top level", {"generic", "formations", "countries"}, {"generic", "formations", "countries"})
+    ck.mapping(data, "top level", {"generic", "formations", "composed", "countries"},
+               {"generic", "formations", "composed", "countries"})
+    comp_keys = {"heads", "fields", "parents", "region_words", "directions", "staff_heads", "staff_regions"}
+    comp = ck.mapping(data["composed"], "composed", comp_keys, comp_keys)
+    for k in sorted(comp_keys):
+        ck.texts(comp[k], f"composed.{k}")
+        if not comp[k]:
+            ck.fail(f"composed.{k}", "must not be empty")
     generic = [(_unit(ck, e, f"generic[{i}]", "", countries, True), bool(e.get("foreign_only", False)),
                 ck.codes(e.get("not_in"), f"generic[{i}].not_in", countries)) for i, e in enumerate(data["generic"])]
     f = ck.mapping(data["formations"], "formations", {"nouns", "designators", "ordinals_m", "ordinals_f",
@@ -323,7 +331,7 @@ def _units(path: Path, data, countries: dict[str, Country]) -> tuple[dict[str, l
             if name in listed or (foreign_only and country.host) or (u.kind, u.domain) in covered or code in not_in:
                 continue
             out.setdefault(code, []).append(Unit(name, u.kind, code, u.domain, (), (), u.positions, u.short, ()))
-    return out, f
+    return out, f, comp
 
 
 def _exercises(path: Path, data, known) -> tuple[list[Exercise], list[str], list[str], list[Descriptor]]:
@@ -424,11 +432,11 @@ def _load(directory: str) -> Gazetteers:
             raise GazetteerError(f"{d / 'countries.yaml'}: entry {code}: names {c.names!r} is not an origin in "
                                  f"names.yaml ({', '.join(sorted(names))})")
     ranks, western, quals = _ranks(d / "ranks.yaml", raw["ranks"], countries)
-    units, formations = _units(d / "units.yaml", raw["units"], countries)
+    units, formations, composed = _units(d / "units.yaml", raw["units"], countries)
     exercises, heads, tails, descs = _exercises(d / "exercises.yaml", raw["exercises"], countries)
     roles = _roles(d / "roles.yaml", raw["roles"], names)
     negatives = _negatives(d / "negatives.yaml", raw["negatives"], countries)
-    return Gazetteers(countries, names, ranks, western, quals, units, formations, exercises, heads, tails,
+    return Gazetteers(countries, names, ranks, western, quals, units, formations, composed, exercises, heads, tails,
                       descs, roles, negatives, d)
 
 
@@ -507,6 +515,7 @@ def corpus_lines(g: Gazetteers | None = None) -> list[str]:
     for o in g.names.values():
         lines += [*o.male, *o.female, *o.family]
     lines += [d.text for d in g.descriptors] + g.synthetic_heads + g.synthetic_tails
+    lines += [t.removesuffix(" ل") for v in g.composed.values() for t in v if "{" not in t]
     lines += g.roles["spokesman"] + [t for v in g.roles["honorifics"].values() for t in v]
     lines += [t for v in g.roles["positions_by_kind"].values() for t in v]
     for k, v in g.negatives.items():

@@ -17,6 +17,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
+from .filler import filler_vocabulary
 from .gazetteers import Country, Gazetteers, Unit, fill_country
 
 Seg = tuple[str, "str | None"]
@@ -214,6 +215,7 @@ class ExerciseRef:
     introduced: bool = False
     noun: str = "التمرين"    # anaphora head
     extra: dict = field(default_factory=dict)
+    quoted_only: bool = False  # an open-vocabulary name: only quotes can show where it ends
 
     def intro(self, rng: random.Random, clitic: str = "") -> list[Seg]:
         if not self.name:
@@ -221,7 +223,7 @@ class ExerciseRef:
         self.introduced = True
         q0, q1 = self.quotes
         r = rng.random()
-        if r < 0.12:
+        if r < 0.12 and not self.quoted_only:
             segs = ent(f"{self.descriptor} {self.name}", "EXERCISE")
         else:
             segs = ent(f"{self.descriptor} {q0}{self.name}", "EXERCISE") + o(q1)
@@ -249,11 +251,11 @@ class ExerciseRef:
 
     def name_only(self, rng: random.Random, clitic: str = "") -> list[Seg]:
         """The name alone ("«[الأسد الأفريقي]»", "[بفلينتلوك 2026]"); O for an unnamed exercise."""
-        if not self.name or (clitic and " " not in self.base):
+        if not self.name or (clitic and (" " not in self.base or self.quoted_only)):
             return attach(clitic, o(self.noun))
         self.introduced = True
         text = self.base if rng.random() < 0.5 else self.name
-        if not clitic and (rng.random() < 0.6 or " " not in self.base):  # "«حمد»", never a bare "حمد"
+        if not clitic and (rng.random() < 0.6 or " " not in self.base or self.quoted_only):  # "«حمد»", never a bare "حمد"
             q0, q1 = self.quotes
             return o(q0) + ent(text, "EXERCISE") + o(q1)
         return attach(clitic, ent(text, "EXERCISE"))
@@ -265,6 +267,13 @@ class ExerciseRef:
 
 # ---------------------------------------------------------------------------- pickers
 
+# of the exercise names not taken from the gazetteer, the share made of random real words
+# (data/filler.py's vocabulary, quoted): names we never listed, told apart by descriptor and quotes
+OPEN_NAME_P = 0.4
+# how often a picked unit of these kinds is replaced by a composed name (Picker.composed)
+COMPOSE_P = {"directorate": 0.5, "region": 0.25, "staff": 0.12}
+# how often an unmarked unit's name is lengthened with its nationality or parent force (Picker.lengthen)
+LENGTHEN_P = 0.4
 QUAL_P = {"gulf": 0.55, "mashriq": 0.5, "nile": 0.45, "horn": 0.15, "maghreb": 0.15}
 
 
@@ -326,8 +335,11 @@ class Picker:
         if style == "triple" and rng.random() < 0.6:
             father = rng.choice(o_.male)
             return f"{given} {father} {fam}", fam
-        if o_.middle and rng.random() < 0.15:
+        r = rng.random()
+        if o_.middle and r < 0.15:
             return f"{given} {rng.choice(o_.middle)} {fam}", fam
+        if style == "given_family" and r > 0.8:  # a second given name: "جون مايكل سميث"
+            return f"{given} {rng.choice(o_.female if female and o_.female else o_.male)} {fam}", fam
         return f"{given} {fam}", fam
 
     # ------------------------------------------------------------------ units
@@ -357,12 +369,56 @@ class Picker:
         if not pool:
             return None
         u = rng.choice(pool)
+        if not marked and rng.random() < COMPOSE_P.get(u.kind, 0.0):
+            full = self.composed(code, u.kind)
+            return UnitRef(full, u.kind, u.domain, (), "", "", key=full)
         full = rng.choice(names(u))
         short = rng.choice(u.short) if u.short and not marked else ""
         if short_first and short and rng.random() < 0.35:
             full = short
+        elif not marked and rng.random() < LENGTHEN_P:
+            full = self.lengthen(full, u.kind, code)
         return UnitRef(full, u.kind, u.domain, u.positions, rng.choice(u.acronym) if u.acronym else "", short,
                        key=u.name)
+
+    def lengthen(self, full: str, kind: str, code: str) -> str:
+        """The same unit with more of its official name: the nationality after a service
+        ("القوات البحرية" -> "القوات البحرية المصرية"), the force after a staff or directorate
+        ("القيادة العامة" -> "القيادة العامة للقوات المسلحة الأردنية"). Unchanged when the name
+        already carries them."""
+        rng, country = self.rng, self.g.countries[code]
+        stems = [indefinite(a) for a in country.adj_m]
+        if any(st in full for st in stems):
+            return full
+        k = rng.randrange(len(country.adj_m))
+        if kind in ("service", "special", "academy", "forces") and full.startswith("ال"):  # not "أركان ..."
+            return f"{full} {(country.adj_f if gender_of(full) == 'f' else country.adj_m)[k]}"
+        if kind in ("staff_body", "directorate") and not any(w in full for w in ("القوات", "الجيش", "للجيش")):
+            parent = fill_country(rng.choice(self.g.composed["parents"][:2]), country, k)
+            return f"{full} {attach_word(rng.choice(['ل', 'ب']), parent)}"
+        return full
+
+    def composed(self, code: str, kind: str) -> str:
+        """A longer official name built from units.yaml `composed`: a directorate with its field
+        and, now and then, the force it belongs to; a numbered or directional military region;
+        a region's general staff. Real names are often longer than our listed ones, and a model
+        that has only seen two- and three-word units stops a span too early."""
+        rng, c, country = self.rng, self.g.composed, self.g.countries[code]
+        if kind == "region":
+            word, d = rng.choice(c["region_words"]), rng.choice(c["directions"])
+            if d.startswith(("الشمالية", "الجنوبية", "الشرقية", "الغربية", "الوسطى")) and rng.random() < 0.3:
+                head, rest = word.split(" ", 1)
+                return f"{head} {d} {rest}"
+            return f"{word} {d}"
+        if kind == "staff":
+            return f"{rng.choice(c['staff_heads'])} {attach_word('ب', rng.choice(c['staff_regions']))}"
+        head, field_ = rng.choice(c["heads"]), rng.choice(c["fields"])
+        name = f"{head[:-2]} {attach_word('ل', field_)}" if head.endswith(" ل") else f"{head} {field_}"
+        if rng.random() < 0.4:
+            parent = fill_country(rng.choice(c["parents"]), country, rng.randrange(len(country.adj_m)))
+            clitic = "ب" if head.endswith(" ل") else rng.choice(["ب", "ب", "ل"])
+            name = f"{name} {attach_word(clitic, parent)}"
+        return name
 
     def formation(self) -> UnitRef:
         rng, f = self.rng, self.g.formations
@@ -451,11 +507,16 @@ class Picker:
     # ------------------------------------------------------------------ exercises
     def exercise(self, host: Country, guest: Country | None, named: float = 0.7) -> ExerciseRef:
         rng, g = self.rng, self.g
+        quoted_only = False
         real = [e for e in g.exercises if host.code in e.hosts]
         if rng.random() < named:
             if real and rng.random() < 0.65:
                 x = rng.choice(real)
                 base, editions, domain = rng.choice((x.name,) * 3 + x.variants), x.editions, x.domain
+            elif rng.random() < OPEN_NAME_P:  # words of real Arabic, not our name parts
+                rare = filler_vocabulary()[1]
+                base, quoted_only = " ".join(rng.choice(rare) for _ in range(rng.choice([1, 2, 2]))), True
+                editions, domain = rng.choice(["year", "number", "none", "none"]), rng.choice(["land", "naval", "air", "joint"])
             else:
                 base = f"{rng.choice(g.synthetic_heads)} {rng.choice(g.synthetic_tails)}"
                 editions, domain = rng.choice(["year", "number", "none", "none"]), rng.choice(["land", "naval", "air", "joint"])
@@ -485,4 +546,5 @@ class Picker:
             adj = host.adj_m[0] if d.gender == "m" else host.adj_f[0]
             gadj = guest.adj_m[0] if d.gender == "m" else guest.adj_f[0]
             bilateral = f"{adj} {gadj}"
-        return ExerciseRef(d.text, d.gender, name, base, year_after, rng.choice(QUOTES), bilateral, noun=noun)
+        return ExerciseRef(d.text, d.gender, name, base, year_after, rng.choice(QUOTES), bilateral, noun=noun,
+                           quoted_only=quoted_only)
