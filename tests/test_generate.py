@@ -189,3 +189,19 @@ def test_open_vocabulary_exercise_names_are_always_quoted():
             for e in ents:
                 assert x.quotes[0] in text and x.quotes[1] in text, (text, ents)
     assert seen >= 100
+
+
+def test_named_foreign_civilians_are_outside_spans():
+    """Experts, journalists and executives from abroad represent no state: role and name O."""
+    from military_ner.data.gazetteers import fill_country
+    g = load_gazetteers()
+    seen = 0
+    for d in generate_documents(300, seed=5):
+        guest = g.countries[d.meta["guest"]]
+        for role in g.negatives["civilians"]:
+            for m in re.finditer(re.escape(fill_country(role, guest) + " "), d.text):
+                rest = d.text[m.end():].split()
+                end = m.end() + len(" ".join(rest[:3]))  # the name
+                assert outside_spans(d, m.start(), end), (d.id, d.text[m.start():end])
+                seen += 1
+    assert seen >= 10

@@ -37,12 +37,12 @@ class Article:
         self.host = g.countries[host]
         self.guest = self._guest()
         self.cache: dict = {}
-        # names used in the article (shared with its related headlines): a local official and
-        # a foreign envoy never share a name or a short reference
+        # names used in the article (shared with its related headlines): a local official, a
+        # foreign envoy and a named civilian (NF) never share a name or a short reference
         self.names = names if names is not None else {"local": set(), "foreign": set()}
 
     def _distinct(self, make, side: str):
-        other = self.names["foreign" if side == "local" else "local"]
+        other = self.names["foreign" if side == "local" else "local"] | self.names.get("civilian", set())
         for _ in range(8):
             p = make()
             if p.name not in other and p.short not in other:
@@ -312,6 +312,17 @@ class Article:
                          and not (self.guest.code == "US" and t.startswith("رئيس")))
     def s_NCP(self): return self._neg("foreign_officials", lambda t: t.startswith(("نظيره", "الجانب")))
     def s_NP(self): return self._neg("envoy_plurals")
+
+    def s_NF(self):
+        """A named foreign civilian (expert, journalist, executive): role and name O. The name
+        is never one that this article uses for anybody else."""
+        taken = self.names["local"] | self.names["foreign"]
+        for _ in range(20):
+            name, short = self.pick.name(self.guest.names)
+            if name not in taken and short not in taken:
+                break
+        self.names["civilian"] = self.names.get("civilian", set()) | {name, short}
+        return o(f"{fill_country(self.rng.choice(self.g.negatives['civilians']), self.guest)} {name}")
     def s_NQ(self):
         """A quoted name after a descriptor that is not an exercise (operation, exhibition,
         initiative...): all O. Half the names are built like exercise names."""

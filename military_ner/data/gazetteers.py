@@ -399,7 +399,7 @@ def _roles(path: Path, data, names: dict) -> dict:
 def _negatives(path: Path, data, known) -> dict:
     ck = _Checker(path)
     lists = {"teams", "generic", "ministries", "alliances", "committees", "embassies", "foreign_officials",
-             "envoy_plurals", "multi_forces"}
+             "civilians", "envoy_plurals", "multi_forces"}
     ck.mapping(data, "top level", lists | {"bases", "named_things"}, lists | {"bases", "named_things"})
     for k in lists:
         ck.texts(data[k], k, False)

@@ -19,7 +19,7 @@ spokesman's title + unit; GF guest forces, GSV guest service, GSB guest staff, G
 Exercise: X introduction, Xn name only, Xd descriptor only, Xr anaphor (O). Negatives (O):
 NTi/NTd teams, NM ministries, NE embassy, NA alliance, NB base, NQ a quoted name that is no exercise,
 NC committee, NX one service of two countries, NR foreign minister by role, NCP counterpart,
-NP envoy plurals. Misc: WHEN DAY DATE YEAR YEAR0 (an earlier year) N NDAYS ORD TOPIC TOPICS COURSE.
+NP envoy plurals, NF a named foreign civilian (expert, journalist; name O). Misc: WHEN DAY DATE YEAR YEAR0 (an earlier year) N NDAYS ORD TOPIC TOPICS COURSE.
 
 Every sentence here was written for this project; none is taken from an article.
 """
@@ -48,6 +48,9 @@ COMMON = {
         "<وتأتي|وتندرج> هذه <الخطوة|الجهود> <ضمن|في إطار> <خطة|استراتيجية> <شاملة|متكاملة> <لتطوير|لتحديث> {UFs} <ورفع|وتعزيز> <كفاءة|جاهزية> {gUF:منتسبيه/منتسبيها}.",
         "<ويرى|ويؤكد> <مراقبون|خبراء عسكريون> أن <هذه الخطوات|هذه الجهود> <تعكس|تجسد> <حرص|سعي> {QUF} على <بناء|إرساء> <مؤسسة عسكرية|منظومة دفاعية> <حديثة|احترافية>.",
         "{gUF:وشهد/وشهدت} {UFs} <خلال|في> <السنوات|الأشهر> الأخيرة <تطوراً ملحوظاً|نقلة نوعية> <في مجال|على صعيد> {TOPIC}.",
+        "<ويرى|ويقول|ويعتقد> {NF} <أن|إن> <هذه الخطوة|هذا التوجه> <يعكس|يؤكد> <رغبة|حرص> {HC} على <تنويع|توسيع> <شراكاتها|علاقاتها> <الدفاعية|العسكرية>.",
+        "<وفي تعليق|وتعليقاً> <على ذلك|على هذه التطورات>، <قال|أوضح> {NF} <في تصريح صحفي|في حديث لوسائل الإعلام> إن <التعاون|التنسيق> <العسكري|الأمني> في المنطقة <يشهد|يعرف> <تحولاً|تطوراً> <لافتاً|ملحوظاً>.",
+        "<وكان|وقد كان> {NF} قد <كتب|نشر> <مقالاً|دراسة> <حول|عن> {TOPIC} <في المنطقة|في شمال أفريقيا|في الشرق الأوسط>، <أشار فيه|لفت فيها> إلى <أهمية|تزايد> <التعاون|التنسيق> بين <الجيوش|القوات> <الإقليمية|العربية>.",
         "<وتولي|وتعطي> وزارة الدفاع <اهتماماً خاصاً بتطوير|أهمية كبيرة لتطوير|اهتماماً خاصاً بتحديث|أهمية كبيرة لتحديث> <برامج|منظومة> <التدريب|التأهيل> <في|لدى> {USV}.",
     ],
     "related_intro": ["اقرأ أيضاً:", "اقرأ أيضا", "أخبار ذات صلة", "مواضيع ذات صلة:", "الأكثر قراءة", "روابط ذات صلة:"],
