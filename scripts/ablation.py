@@ -105,6 +105,18 @@ def row(name: str, r: dict) -> str:
             + f" | {h['micro']:.3f} ({h['entities']}) |")
 
 
+def git_state() -> str:
+    """The commit the run starts from, marked when the tree has uncommitted changes."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                              check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown (not a git checkout)"
+    return f"commit {head}" + (" with uncommitted changes" if dirty else "")
+
+
 def write_report(path: Path, runs: list[dict]) -> None:
     lines = ["# Ablations of the offline recipe", "",
              f"Strict micro F1 on {EVAL_DOCS} fresh generated articles (seed {EVAL_SEED}) per type, and on the held-out "
@@ -113,6 +125,8 @@ def write_report(path: Path, runs: list[dict]) -> None:
     for run in runs:
         lines += [f"    {run['command']}", ""] + ([f"Shared budget: `{run['common']}`", ""] if run["common"] else [])
         lines += [f"The model was trained by `{run['trained_by']}`.", ""] if run.get("trained_by") else []
+        lines += [f"Code: {run['code']}. Generated test articles come from the data engine of that code, so "
+                  "generated scores compare only within runs of the same data engine.", ""] if run.get("code") else []
         lines += ["| variant | generated | " + " | ".join(TYPES) + " | held-out gold |",
                   "| --- | ---: | " + " | ".join("---:" for _ in TYPES) + " | ---: |"]
         lines += [row(k, v) for k, v in run["results"].items()] + [""]
@@ -133,6 +147,7 @@ def main():
     out = ROOT / args.out
     out.mkdir(parents=True, exist_ok=True)
     command = " ".join(["python", "scripts/ablation.py", *map(shlex.quote, sys.argv[1:])])
+    code = git_state()
     results = {}
     if args.decoding:
         import military_ner.modeling as modeling
@@ -163,7 +178,7 @@ def main():
         if (model_dir / "metrics.json").exists():
             trained_by = json.loads((model_dir / "metrics.json").read_text(encoding="utf-8")).get("command")
         runs.append({"command": command, "common": args.common if args.variants else None, "trained_by": trained_by,
-                     "results": results})
+                     "code": code, "results": results})
         log.write_text(json.dumps(runs, ensure_ascii=False, indent=1), encoding="utf-8")
     write_report(out / "report.md", runs)
     for k, v in results.items():
