@@ -11,10 +11,17 @@ surface noise (see `generate.py`).
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 from . import templates as T
 from .gazetteers import Gazetteers, fill_country
 from .mentions import QUOTES, Person, Picker, Seg, UnitRef, attach, ent, indefinite, join, o
+
+
+class Named(NamedTuple):
+    """A name with no role in the schema (a named civilian), for `Article._distinct`."""
+    name: str
+    short: str
 
 FEMININE_STATE_WORDS = {"جمهورية", "الجمهورية", "المملكة", "مملكة", "دولة", "سلطنة"}
 SLOT = re.compile(r"\{(?:(و|ب|ل|وب|ول)\+)?([A-Za-z0-9]+)(?::([^}]*))?\}")
@@ -41,14 +48,15 @@ class Article:
         # foreign envoy and a named civilian (NF) never share a name or a short reference
         self.names = names if names is not None else {"local": set(), "foreign": set()}
 
-    def _distinct(self, make, side: str):
-        other = self.names["foreign" if side == "local" else "local"] | self.names.get("civilian", set())
-        for _ in range(8):
+    def _distinct(self, make, side: str, tries: int = 8):
+        """A person from `make()` whose name and short reference no other side of the article uses."""
+        other = set().union(*(names for s, names in self.names.items() if s != side))
+        for _ in range(tries):
             p = make()
             if p.name not in other and p.short not in other:
                 break
         if p.name:
-            self.names[side].update((p.name, p.short))
+            self.names.setdefault(side, set()).update((p.name, p.short))
         return p
 
     def _guest(self):
@@ -316,13 +324,8 @@ class Article:
     def s_NF(self):
         """A named foreign civilian (expert, journalist, executive): role and name O. The name
         is never one that this article uses for anybody else."""
-        taken = self.names["local"] | self.names["foreign"]
-        for _ in range(20):
-            name, short = self.pick.name(self.guest.names)
-            if name not in taken and short not in taken:
-                break
-        self.names["civilian"] = self.names.get("civilian", set()) | {name, short}
-        return o(f"{fill_country(self.rng.choice(self.g.negatives['civilians']), self.guest)} {name}")
+        p = self._distinct(lambda: Named(*self.pick.name(self.guest.names)), "civilian", tries=20)
+        return o(f"{fill_country(self.rng.choice(self.g.negatives['civilians']), self.guest)} {p.name}")
     def s_NQ(self):
         """A quoted name after a descriptor that is not an exercise (operation, exhibition,
         initiative...): all O. Half the names are built like exercise names."""

@@ -302,9 +302,7 @@ def _units(path: Path, data, countries: dict[str, Country]) -> tuple[dict[str, l
     comp_keys = {"heads", "fields", "parents", "region_words", "directions", "staff_heads", "staff_regions"}
     comp = ck.mapping(data["composed"], "composed", comp_keys, comp_keys)
     for k in sorted(comp_keys):
-        ck.texts(comp[k], f"composed.{k}")
-        if not comp[k]:
-            ck.fail(f"composed.{k}", "must not be empty")
+        ck.texts(comp[k], f"composed.{k}", empty_ok=False)
     generic = [(_unit(ck, e, f"generic[{i}]", "", countries, True), bool(e.get("foreign_only", False)),
                 ck.codes(e.get("not_in"), f"generic[{i}].not_in", countries)) for i, e in enumerate(data["generic"])]
     f = ck.mapping(data["formations"], "formations", {"nouns", "designators", "ordinals_m", "ordinals_f",

@@ -513,12 +513,12 @@ class Picker:
             if real and rng.random() < 0.65:
                 x = rng.choice(real)
                 base, editions, domain = rng.choice((x.name,) * 3 + x.variants), x.editions, x.domain
-            elif rng.random() < OPEN_NAME_P:  # words of real Arabic, not our name parts
-                rare = filler_vocabulary()[1]
-                base, quoted_only = " ".join(rng.choice(rare) for _ in range(rng.choice([1, 2, 2]))), True
-                editions, domain = rng.choice(["year", "number", "none", "none"]), rng.choice(["land", "naval", "air", "joint"])
             else:
-                base = f"{rng.choice(g.synthetic_heads)} {rng.choice(g.synthetic_tails)}"
+                if rng.random() < OPEN_NAME_P:  # words of real Arabic, not our name parts
+                    rare = filler_vocabulary()[1]
+                    base, quoted_only = " ".join(rng.choice(rare) for _ in range(rng.choice([1, 2, 2]))), True
+                else:
+                    base = f"{rng.choice(g.synthetic_heads)} {rng.choice(g.synthetic_tails)}"
                 editions, domain = rng.choice(["year", "number", "none", "none"]), rng.choice(["land", "naval", "air", "joint"])
         else:
             base, editions, domain = "", "none", rng.choice(["land", "naval", "air", "joint"])
