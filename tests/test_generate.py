@@ -205,3 +205,47 @@ def test_named_foreign_civilians_are_outside_spans():
                 assert outside_spans(d, m.start(), end), (d.id, d.text[m.start():end])
                 seen += 1
     assert seen >= 10
+
+
+def test_named_security_officials_are_envoys_and_their_titles_are_not():
+    """A named foreign defence minister or security adviser: the name is FOREIGN_ENVOY, the
+    title before it O; the same titles by role alone (foreign_officials) stay O."""
+    from military_ner.data.gazetteers import fill_country
+    g = load_gazetteers()
+    named = 0
+    for d in generate_documents(300, seed=5):
+        guest = g.countries[d.meta["guest"]]
+        titles = {fill_country(t, guest, k) for t in g.roles["security_officials"] for k in range(len(guest.adj_m))}
+        for t in titles:
+            for m in re.finditer(re.escape(t), d.text):
+                assert outside_spans(d, m.start(), m.end()), (d.id, t)
+                after = [s for s in d.entities if m.end() < s.start <= m.end() + 3]
+                named += bool(after and after[0].label == "FOREIGN_ENVOY")
+    assert named >= 5
+
+
+def test_formations_with_an_arm_or_a_parent_force_are_whole_unit_spans():
+    """"لواء المشاة الرابع", "كتيبة المدفعية 12 بالجيش الأردني": noun, arm, number and parent force
+    make one UNIT span."""
+    g = load_gazetteers()
+    nouns = tuple(n["noun"][2:] + " " for n in g.formations["nouns"])
+    arms = parents = 0
+    for d in generate_documents(300, seed=11):
+        for s in d.entities:
+            if s.label == "UNIT" and s.text.startswith(nouns) and s.text.split()[1] in {b.split()[0] for b in g.formations["branches"]}:
+                arms += 1
+                parents += " بال" in s.text
+                assert d.text[s.end:s.end + 1] in ("", " ", "،", ".", ":", "\n", ")", "؛"), (d.id, s.text)
+    assert arms >= 5 and parents >= 1
+
+
+def test_named_exercises_keep_their_two_nations_and_latin_names_inside_the_span():
+    """"[التمرين العسكري المشترك المصري الفرنسي «حسم]»" and "[تمرين «African Lion]»" are one span each."""
+    bilateral = latin = 0
+    for d in generate_documents(400, seed=3):
+        for s in d.entities:
+            if s.label != "EXERCISE":
+                continue
+            latin += bool(re.search("[A-Za-z]", s.text))
+            bilateral += bool(re.search(r"\S+ي(ة)? \S+ي(ة)? [«“\"(″]", s.text))
+    assert latin >= 3 and bilateral >= 3

@@ -49,11 +49,15 @@ class Article:
         self.names = names if names is not None else {"local": set(), "foreign": set()}
 
     def _distinct(self, make, side: str, tries: int = 8):
-        """A person from `make()` whose name and short reference no other side of the article uses."""
+        """A person from `make()` whose name and short reference no other side of the article uses,
+        whole or as a run of words inside a longer name."""
         other = set().union(*(names for s, names in self.names.items() if s != side))
+        padded = [f" {n} " for n in other if n]
         for _ in range(tries):
             p = make()
-            if p.name not in other and p.short not in other:
+            mine = (f" {p.name} ", f" {p.short} ")
+            # no shared name, and none inside another ("عبد العزيز" in "عبد العزيز الورغي")
+            if not any(a in b or b in a for a in mine for b in padded):
                 break
         if p.name:
             self.names.setdefault(side, set()).update((p.name, p.short))
@@ -117,6 +121,14 @@ class Article:
     def G(self):
         return self._get("G", self.guest_officer)
 
+    def GM(self):
+        """A named defence or security leader of the guest country (FOREIGN_ENVOY, the title O)."""
+        def make():
+            title = fill_country(self.rng.choice(self.g.roles["security_officials"]), self.guest, self._gk())
+            full, short = self.pick.name(self.guest.names)
+            return Person("", full, short, title, None, local=False)
+        return self._get("GM", lambda: self._distinct(make, "foreign"))
+
     def E(self):
         def make():
             role = self.rng.choice(ENVOY_ROLES.get(self.kind, ENVOY_ROLES["other"]))
@@ -146,7 +158,7 @@ class Article:
             if listed and self.rng.random() < 0.4:
                 u = self.rng.choice(listed)
                 return UnitRef(u.name, "formation", "army", u.positions, "", u.short[0] if u.short else u.name.split()[0])
-            return self.pick.formation()
+            return self.pick.formation(self.host.code)
         return self._get("UN", make)
 
     def UA(self):
@@ -189,6 +201,14 @@ class Article:
     def s_Gs(self): return self.G().brief(self.rng)
     def s_Gp(self): return self.G().role(self.rng)
     def s_Gn(self): return self.G().ranked(self.G().name)
+    def s_GM(self):
+        m, rng = self.GM(), self.rng
+        if rng.random() < 0.75:
+            return join(o(m.position), o("،") if rng.random() < 0.4 else [], ent(m.name, "FOREIGN_ENVOY"))
+        return join(ent(m.name, "FOREIGN_ENVOY"), o("،"), o(m.position))
+    def s_GMs(self):
+        m = self.GM()
+        return join(o("الوزير"), ent(m.short, "FOREIGN_ENVOY")) if self.rng.random() < 0.5 else ent(m.name, "FOREIGN_ENVOY")
     def s_E(self): return self.E().full(self.rng)
     def s_Es(self): return self.E().brief(self.rng)
     def s_Eh(self): return ent(self.E().role_alone, "FOREIGN_ENVOY")

@@ -99,6 +99,7 @@ class Exercise:
     domain: str
     editions: str
     synthetic: bool = False
+    latin: tuple[str, ...] = ()     # the name in Latin script, as Arabic news sometimes writes it
 
 
 @dataclass(frozen=True)
@@ -306,12 +307,14 @@ def _units(path: Path, data, countries: dict[str, Country]) -> tuple[dict[str, l
     generic = [(_unit(ck, e, f"generic[{i}]", "", countries, True), bool(e.get("foreign_only", False)),
                 ck.codes(e.get("not_in"), f"generic[{i}].not_in", countries)) for i, e in enumerate(data["generic"])]
     f = ck.mapping(data["formations"], "formations", {"nouns", "designators", "ordinals_m", "ordinals_f",
-                                                      "adjectives_m", "adjectives_f", "positions"},
+                                                      "adjectives_m", "adjectives_f", "positions", "branches",
+                                                      "parents"},
                    {"nouns", "designators", "ordinals_m", "ordinals_f", "positions"})
     for i, n in enumerate(f["nouns"]):
         ck.mapping(n, f"formations.nouns[{i}]", {"noun", "gender"}, {"noun", "gender"})
         ck.choice(n["gender"], f"formations.nouns[{i}].gender", ("m", "f"))
-    for k in ("designators", "ordinals_m", "ordinals_f", "adjectives_m", "adjectives_f", "positions"):
+    for k in ("designators", "ordinals_m", "ordinals_f", "adjectives_m", "adjectives_f", "positions", "branches",
+              "parents"):
         ck.texts(f.get(k), f"formations.{k}")
     if not isinstance(data["countries"], dict):
         ck.fail("countries", "expected a mapping country code -> list of units")
@@ -338,13 +341,14 @@ def _exercises(path: Path, data, known) -> tuple[list[Exercise], list[str], list
     out = []
     for i, e in enumerate(data["exercises"]):
         where = f"exercises[{i}]" + (f" ({e.get('name')})" if isinstance(e, dict) else "")
-        ck.mapping(e, where, {"name", "variants", "hosts", "partners", "domain", "editions", "synthetic"},
+        ck.mapping(e, where, {"name", "variants", "hosts", "partners", "domain", "editions", "synthetic", "latin"},
                    {"name", "hosts", "domain", "editions"})
         out.append(Exercise(ck.text(e["name"], f"{where}.name"), ck.texts(e.get("variants"), f"{where}.variants"),
                             ck.codes(e["hosts"], f"{where}.hosts", known), ck.codes(e.get("partners"), f"{where}.partners", known),
                             ck.choice(e["domain"], f"{where}.domain", ("land", "naval", "air", "joint")),
                             ck.choice(e["editions"], f"{where}.editions", EDITIONS),
-                            ck.flag(e.get("synthetic", False), f"{where}.synthetic")))
+                            ck.flag(e.get("synthetic", False), f"{where}.synthetic"),
+                            ck.texts(e.get("latin"), f"{where}.latin")))
     syn = ck.mapping(data["synthetic"], "synthetic", {"heads", "tails"}, {"heads", "tails"})
     descs = []
     for i, e in enumerate(data["descriptors"]):
@@ -359,7 +363,8 @@ def _exercises(path: Path, data, known) -> tuple[list[Exercise], list[str], list
 def _roles(path: Path, data, names: dict) -> dict:
     ck = _Checker(path)
     top = {"envoys", "organizations", "positions_by_kind", "position_levels", "spokesman", "honorifics"}
-    ck.mapping(data, "top level", top, top)
+    ck.mapping(data, "top level", top | {"security_officials"}, top)
+    ck.texts(data.get("security_officials"), "security_officials")
     for i, e in enumerate(data["envoys"]):
         where = f"envoys[{i}]" + (f" ({e.get('id')})" if isinstance(e, dict) else "")
         ck.mapping(e, where, {"id", "title", "named_m", "named_f", "alone_m", "alone_f", "posting"},

@@ -22,7 +22,7 @@ from .gazetteers import Country, Gazetteers, Unit, fill_country
 
 Seg = tuple[str, "str | None"]
 PUNCT_START = ("،", ",", ".", ":", "؛", ")", "»", "”", "؟", "!")
-QUOTES = [("“", "”"), ("«", "»"), ('"', '"'), ("(", ")")]
+QUOTES = [("“", "”"), ("«", "»"), ('"', '"'), ("(", ")"), ("″", "″")]
 FEMININE_HEADS = ("قيادة", "رئاسة", "هيئة", "إدارة", "مديرية", "قوة", "كلية", "أكاديمية", "مفتشية", "بعثة",
                   "منطقة", "ناحية", "مدرسة", "بحرية", "كتيبة", "فرقة", "سرية", "مجموعة", "قوات")
 
@@ -211,7 +211,7 @@ class ExerciseRef:
     base: str = ""           # "درع الصحراء"
     year_after: str = ""     # "2025": written "لعام 2025" after the closing quote (O)
     quotes: tuple[str, str] = ("“", "”")
-    bilateral: str = ""      # "المصري الفرنسي": adjectives of a descriptor-only introduction
+    bilateral: str = ""      # "المصري الفرنسي": the two nations after the descriptor (inside the span)
     introduced: bool = False
     noun: str = "التمرين"    # anaphora head
     extra: dict = field(default_factory=dict)
@@ -223,10 +223,11 @@ class ExerciseRef:
         self.introduced = True
         q0, q1 = self.quotes
         r = rng.random()
-        if r < 0.12 and not self.quoted_only:
-            segs = ent(f"{self.descriptor} {self.name}", "EXERCISE")
+        head = f"{self.descriptor} {self.bilateral}".strip()
+        if r < 0.12 and not self.quoted_only and not self.bilateral:
+            segs = ent(f"{head} {self.name}", "EXERCISE")
         else:
-            segs = ent(f"{self.descriptor} {q0}{self.name}", "EXERCISE") + o(q1)
+            segs = ent(f"{head} {q0}{self.name}", "EXERCISE") + o(q1)
         segs = attach(clitic, segs)
         if self.year_after and rng.random() < 0.7:
             segs = join(segs, o(rng.choice(["لعام", "لسنة", "لعام"]) + " " + self.year_after))
@@ -383,7 +384,8 @@ class Picker:
 
     def lengthen(self, full: str, kind: str, code: str) -> str:
         """The same unit with more of its official name: the nationality after a service
-        ("القوات البحرية" -> "القوات البحرية المصرية"), the force after a staff or directorate
+        ("القوات البحرية" -> "القوات البحرية المصرية", "القوات المسلحة" -> "القوات المسلحة لجمهورية مصر
+        العربية"), the force after a staff or directorate
         ("القيادة العامة" -> "القيادة العامة للقوات المسلحة الأردنية"). Unchanged when the name
         already carries them."""
         rng, country = self.rng, self.g.countries[code]
@@ -391,6 +393,9 @@ class Picker:
         if any(st in full for st in stems):
             return full
         k = rng.randrange(len(country.adj_m))
+        official = [v for v in country.variants if " " in v]  # "جمهورية مصر العربية", not "سورية"
+        if full.startswith("القوات المسلحة") and official and rng.random() < 0.3:
+            return f"{full} {attach_word('ل', rng.choice(official))}"
         if kind in ("service", "special", "academy", "forces") and full.startswith("ال"):  # not "أركان ..."
             return f"{full} {(country.adj_f if gender_of(full) == 'f' else country.adj_m)[k]}"
         if kind in ("staff_body", "directorate") and not any(w in full for w in ("القوات", "الجيش", "للجيش")):
@@ -420,23 +425,31 @@ class Picker:
             name = f"{name} {attach_word(clitic, parent)}"
         return name
 
-    def formation(self) -> UnitRef:
+    def formation(self, code: str | None = None) -> UnitRef:
+        """A numbered or ordinal formation ("اللواء 35 مدرع", "الفرقة الرابعة", "لواء المشاة الرابع");
+        with a country, now and then with the force it belongs to ("... بالجيش الأردني")."""
         rng, f = self.rng, self.g.formations
         n = rng.choice(f["nouns"])
         noun, m = n["noun"], n["gender"] == "m"
         num = str(rng.choice([rng.randint(1, 40), rng.randint(10, 199), rng.randint(100, 600)]))
         ords = f["ordinals_m" if m else "ordinals_f"]
         r = rng.random()
-        if r < 0.3:
+        if r < 0.25:
             full = f"{noun} {num}"
-        elif r < 0.6:
+        elif r < 0.5:
             full = f"{noun} {num} {rng.choice(f['designators'])}"
-        elif r < 0.8:
+        elif r < 0.65:
             full = f"{noun} {rng.choice(ords)}"
-        elif r < 0.9:
+        elif r < 0.75:
             full = f"{noun} {rng.choice(ords)} {rng.choice(f['designators'])}"
-        else:
+        elif r < 0.82:
             full = f"{noun} {rng.choice(f['adjectives_m' if m else 'adjectives_f'])} {rng.choice(ords)}"
+        else:  # the noun without its article, then its arm: "لواء المشاة الرابع", "كتيبة المدفعية 12"
+            full = f"{noun[2:]} {rng.choice(f['branches'])} {rng.choice(ords) if rng.random() < 0.6 else num}"
+        if code is not None and rng.random() < 0.25:
+            country = self.g.countries[code]
+            parent = fill_country(rng.choice(f["parents"]), country, rng.randrange(len(country.adj_m)))
+            full = f"{full} {attach_word('ب', parent)}"
         return UnitRef(full, "formation", "army", tuple(f["positions"]), "", noun)
 
     def positions(self, unit: UnitRef) -> tuple[str, ...]:
@@ -513,6 +526,8 @@ class Picker:
             if real and rng.random() < 0.65:
                 x = rng.choice(real)
                 base, editions, domain = rng.choice((x.name,) * 3 + x.variants), x.editions, x.domain
+                if x.latin and rng.random() < 0.12:  # "تمرين «African Lion»"
+                    base = rng.choice(x.latin)
             else:
                 if rng.random() < OPEN_NAME_P:  # words of real Arabic, not our name parts
                     rare = filler_vocabulary()[1]
@@ -542,6 +557,11 @@ class Picker:
         noun = d.text.split()[0]
         noun = noun if noun.startswith("ال") else {"تمرين": "التمرين", "مناورات": "المناورات"}[noun]
         bilateral = ""
+        # the two nations between descriptor and name belong to the span: "[التمرين المشترك المصري الفرنسي «حسم]»"
+        if base and guest is not None and len(d.text.split()) >= 2 and rng.random() < 0.2:
+            adj = host.adj_m[0] if d.gender == "m" else host.adj_f[0]
+            gadj = guest.adj_m[0] if d.gender == "m" else guest.adj_f[0]
+            bilateral = f"{adj} {gadj}"
         if not base and guest is not None and (len(d.text.split()) < 3 or rng.random() < 0.5):
             adj = host.adj_m[0] if d.gender == "m" else host.adj_f[0]
             gadj = guest.adj_m[0] if d.gender == "m" else guest.adj_f[0]
