@@ -249,3 +249,16 @@ def test_named_exercises_keep_their_two_nations_and_latin_names_inside_the_span(
             latin += bool(re.search("[A-Za-z]", s.text))
             bilateral += bool(re.search(r"\S+ي(ة)? \S+ي(ة)? [«“\"(″]", s.text))
     assert latin >= 3 and bilateral >= 3
+
+
+def test_task_forces_keep_the_opening_quote_inside_and_the_closing_one_outside():
+    """"[قوة الواجب المشتركة «صقور الساحل]»": head, opening quote and name are one UNIT span."""
+    g = load_gazetteers()
+    heads = tuple(g.composed["task_forces"]) + ("قوة ",)
+    seen = 0
+    for d in generate_documents(400, seed=5):
+        for s in d.entities:
+            if s.label == "UNIT" and s.text.startswith(heads) and any(q in s.text for q in "«“\""):
+                seen += 1
+                assert d.text[s.end] in "»”\"", (d.id, s.text)
+    assert seen >= 3

@@ -279,6 +279,21 @@ class Article:
     def s_QUN(self): return self._qiyada(self.UN())
     def s_QUF(self): return self._qiyada(self.UF())
 
+    def UTF(self):
+        """A task force with a quoted name: head, opening quote and name (the closing quote is O)."""
+        rng = self.rng
+        return self._get("UTF", lambda: (rng.choice(self.g.composed["task_forces"]),
+                                         f"{rng.choice(self.g.synthetic_heads)} {rng.choice(self.g.synthetic_tails)}",
+                                         rng.choice(QUOTES[:3])))
+
+    def s_UTF(self):
+        head, name, (q0, q1) = self.UTF()
+        return ent(f"{head} {q0}{name}", "UNIT") + o(q1)
+
+    def s_UTFs(self):
+        head, name, (q0, q1) = self.UTF()
+        return ent(f"{'قوة' if self.rng.random() < 0.6 else head} {q0}{name}", "UNIT") + o(q1)
+
     def _qiyada(self, u: UnitRef) -> list[Seg]:
         """"قيادة" + a unit is one span: "[قيادة اللواء]", "[قيادة القوات المسلحة]"."""
         name = u.short if u.introduced and u.short and self.rng.random() < 0.7 else u.full
@@ -324,7 +339,8 @@ class Article:
     def _neg(self, key, pred=lambda t: True):
         c = [t for t in self.g.negatives[key] if pred(t)]
         t = self.rng.choice(c)
-        t = t.replace("{adj_f2}", self.guest.adj_f[0]).replace("{adj_f}", self.host.adj_f[0]) if key == "multi_forces" \
+        t = t.replace("{adj_f2}", self.guest.adj_f[0]).replace("{adj_f}", self.host.adj_f[0]) \
+            .replace("{adj_m2}", self.guest.adj_m[0]).replace("{adj_m}", self.host.adj_m[0]) if key == "multi_forces" \
             else fill_country(t, self.host if key == "ministries" else self.guest)
         return o(t)
 

@@ -26,7 +26,7 @@ UNIT_KINDS = ("forces", "staff", "staff_body", "service", "special", "directorat
               "region", "formation", "command", "office")
 NAME_STYLES = ("given_family", "family_given", "bin", "ould", "triple")
 EDITIONS = ("year", "number", "ordinal", "none")
-PLACEHOLDERS = {"adj_m", "adj_f", "adj_f2", "name", "lname"}
+PLACEHOLDERS = {"adj_m", "adj_f", "adj_f2", "adj_m2", "name", "lname"}
 
 
 class GazetteerError(ValueError):
@@ -300,7 +300,7 @@ def _units(path: Path, data, countries: dict[str, Country]) -> tuple[dict[str, l
     ck = _Checker(path)
     ck.mapping(data, "top level", {"generic", "formations", "composed", "countries"},
                {"generic", "formations", "composed", "countries"})
-    comp_keys = {"heads", "fields", "parents", "region_words", "directions", "staff_heads", "staff_regions"}
+    comp_keys = {"heads", "fields", "parents", "region_words", "directions", "staff_heads", "staff_regions", "task_forces"}
     comp = ck.mapping(data["composed"], "composed", comp_keys, comp_keys)
     for k in sorted(comp_keys):
         ck.texts(comp[k], f"composed.{k}", empty_ok=False)

@@ -14,7 +14,7 @@ GM/GMs a named defence or security leader of the guest country (name FOREIGN_ENV
 HE/HA the host's own ambassador/attache abroad (all O); P a local junior officer; T a foreign
 instructor. Countries: HC GC (names), HCa GCa (adjective m), HCf GCf (f), HCi GCi
 (indefinite f), GCim (indefinite m), CAP CITY GCAP, AGENCY. Units: UF/UFs host forces, USV USV2 host services,
-UL a list of host services, UA academy, UD directorate, UR region, UN/UNs numbered formation,
+UL a list of host services, UTF/UTFs a task force with a quoted name, UA academy, UD directorate, UR region, UN/UNs numbered formation,
 QUN/QUF "قيادة" + unit, HQ "مقر" + a command, UAs back-reference to the academy, SPp the
 spokesman's title + unit; GF guest forces, GSV guest service, GSB guest staff, GA guest academy.
 Exercise: X introduction, Xn name only, Xd descriptor only, Xr anaphor (O). Negatives (O):
@@ -207,6 +207,7 @@ KINDS["exercise"] = {
         "{gUF:وكان/وكانت} {UFs} قد <{gUF:نفذ/نفذت}|{gUF:أجرى/أجرت}> <العام الماضي|مطلع العام الجاري> تمريناً <مشتركاً|بحرياً> مع {GF}، <ضمن|في إطار> <برنامج|خطة> التعاون <الثنائي|العسكري>.",
         "<وتعد|وتمثل> النسخة الحالية من {Xn} <الأكبر|الأوسع> <منذ {gX:انطلاقه/انطلاقها}|من حيث عدد المشاركين>.",
         "<وشارك|وشاركت> في {Xr} <وحدات|عناصر> <تابعة|> {ل+USV}، <إضافة إلى|فضلاً عن> <وحدات|عناصر> من {GSV}.",
+        "<وشاركت|وتشارك> في {Xr} {UTF}، التي <تضم|تتألف من> <وحدات|عناصر> من {USV}، <وقد|و> <نفذت|أنجزت> {UTFs} <مهام|واجبات> <الإسناد|الاستطلاع|التأمين> <بنجاح|بكفاءة>.",
         "<وأشاد|كما أشاد> {Hs} <بمستوى الانضباط الذي أظهره|بدرجة الاحترافية التي أظهرها|بالروح القتالية التي أبداها> المشاركون، مؤكداً أن <مثل هذه التمارين تسهم|هذا النوع من التمارين يسهم> في <تعزيز|رفع> <الجاهزية|الكفاءة>.",
         "<وأشرف|ويشرف> على <تنفيذ|إدارة> {Xr} {NTd} <المؤلف|المكون> من <ضباط|خبراء> من <البلدين|الجانبين|الدول المشاركة>.",
         "<ومن المقرر|ومن المنتظر> أن <تستمر|تتواصل> <فعاليات|مراحل> {Xr} <حتى|إلى غاية> <نهاية الأسبوع|منتصف الشهر المقبل>.",
@@ -286,6 +287,7 @@ KINDS["statement"] = {
         "<وأشار|ولفت> المتحدث إلى أن <التعاون|التنسيق> مع {GF} <شمل|تضمن> <تبادل الخبرات|دورات تدريبية> في مجال {TOPIC}.",
         "<وأشار|ولفت> المتحدث إلى أن <الاستعدادات|التحضيرات> <جارية|متواصلة> <لتنفيذ|لإجراء> {X} <بمشاركة|بالتعاون مع> {GF}.",
         "<وأوضح|وبين> البيان أن <وحدات|تشكيلات> من {UR} <شاركت|أسهمت> في <تأمين|حماية> <المنطقة|الحدود> <بالتنسيق مع|إلى جانب> {UNs}.",
+        "<وأضاف|وأوضح> البيان أن {UTF} <تواصل|واصلت> <مهامها|عملياتها> في {CITY}، <وأن|كما أن> <عناصر|وحدات> {UTFs} <تعمل|تنتشر> <بالتنسيق مع|إلى جانب> {UNs}.",
         "<وأكد|وأوضح> البيان أن <الدعم|الإسناد> <اللوجستي|الفني> <سيتواصل|سيستمر> {ل+USV} {ول+USV2} <خلال المرحلة المقبلة|في الفترة المقبلة>.",
     ],
     "sub": ["<جاهزية تامة|استعداد تام>", "<تدريبات|مهام> <متواصلة|مستمرة>", "<تنسيق|تعاون> مع الشركاء"],
