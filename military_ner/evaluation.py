@@ -84,10 +84,38 @@ def error_breakdown(gold: Sequence[Document], predicted: dict[str, Sequence[Span
     return out
 
 
+BOUNDARY_SHAPES = ("ends early", "ends late", "starts late", "starts early", "split", "other")
+
+
+def boundary_shapes(gold: Sequence[Document], predicted: dict[str, Sequence[Span]]) -> dict:
+    """For the `boundary` cases of `error_breakdown`, per gold type: how the prediction of the
+    right type missed the edges. One prediction with the same start that ends early or late,
+    one with the same end that starts late or early, `split` for two or more predictions
+    inside one gold span, `other` for the rest (both edges off). Counts only."""
+    out = {t: dict.fromkeys(BOUNDARY_SHAPES, 0) for t in TYPES}
+    for d in gold:
+        preds = list(predicted.get(d.id, ()))
+        for g in d.entities:
+            hits = [p for p in preds if p.label == g.label and p.start < g.end and g.start < p.end]
+            if not hits or any((p.start, p.end) == (g.start, g.end) for p in hits):
+                continue
+            if len(hits) > 1:
+                shape = "split"
+            elif hits[0].start == g.start:
+                shape = "ends early" if hits[0].end < g.end else "ends late"
+            elif hits[0].end == g.end:
+                shape = "starts late" if hits[0].start > g.start else "starts early"
+            else:
+                shape = "other"
+            out[g.label][shape] += 1
+    return out
+
+
 def errors_md(errors: dict) -> str:
-    rows = ["| gold type | " + " | ".join(ERROR_KINDS) + " |", "| --- |" + " ---: |" * len(ERROR_KINDS)]
+    kinds = list(next(iter(errors.values())))  # ERROR_KINDS or BOUNDARY_SHAPES
+    rows = ["| gold type | " + " | ".join(kinds) + " |", "| --- |" + " ---: |" * len(kinds)]
     for t, counts in errors.items():
-        rows.append(f"| {t} | " + " | ".join(str(counts[k]) for k in ERROR_KINDS) + " |")
+        rows.append(f"| {t} | " + " | ".join(str(counts[k]) for k in kinds) + " |")
     return "\n".join(rows)
 
 
