@@ -5,10 +5,8 @@ from military_ner.schema import Document, Span
 TEXT = "استقبل رئيس أركان الجيش الليبي الفريق محمد في مقر القيادة العامة للقوات المسلحة"
 
 
-def span(phrase, label, occurrence=0):
-    start = -1
-    for _ in range(occurrence + 1):
-        start = TEXT.index(phrase, start + 1)
+def span(phrase, label):
+    start = TEXT.index(phrase)
     return Span(start, start + len(phrase), label, phrase)
 
 

@@ -282,8 +282,7 @@ class Article:
     def UTF(self):
         """A task force with a quoted name: head, opening quote and name (the closing quote is O)."""
         rng = self.rng
-        return self._get("UTF", lambda: (rng.choice(self.g.composed["task_forces"]),
-                                         f"{rng.choice(self.g.synthetic_heads)} {rng.choice(self.g.synthetic_tails)}",
+        return self._get("UTF", lambda: (rng.choice(self.g.composed["task_forces"]), self.pick.pattern_name(),
                                          rng.choice(QUOTES[:3])))
 
     def s_UTF(self):
@@ -366,8 +365,7 @@ class Article:
         """A quoted name after a descriptor that is not an exercise (operation, exhibition,
         initiative...): all O. Half the names are built like exercise names."""
         things = self.g.negatives["named_things"]
-        name = self.rng.choice(things["names"]) if self.rng.random() < 0.5 else \
-            f"{self.rng.choice(self.g.synthetic_heads)} {self.rng.choice(self.g.synthetic_tails)}"
+        name = self.rng.choice(things["names"]) if self.rng.random() < 0.5 else self.pick.pattern_name()
         q0, q1 = self.rng.choice(QUOTES)
         return o(f"{self.rng.choice(things['descriptors'])} {q0}{name}{q1}")
 

@@ -518,6 +518,10 @@ class Picker:
         return e
 
     # ------------------------------------------------------------------ exercises
+    def pattern_name(self) -> str:
+        """A name built like an exercise name from the synthetic parts ("درع الصحراء")."""
+        return f"{self.rng.choice(self.g.synthetic_heads)} {self.rng.choice(self.g.synthetic_tails)}"
+
     def exercise(self, host: Country, guest: Country | None, named: float = 0.7) -> ExerciseRef:
         rng, g = self.rng, self.g
         quoted_only = False
@@ -533,7 +537,7 @@ class Picker:
                     rare = filler_vocabulary()[1]
                     base, quoted_only = " ".join(rng.choice(rare) for _ in range(rng.choice([1, 2, 2]))), True
                 else:
-                    base = f"{rng.choice(g.synthetic_heads)} {rng.choice(g.synthetic_tails)}"
+                    base = self.pattern_name()
                 editions, domain = rng.choice(["year", "number", "none", "none"]), rng.choice(["land", "naval", "air", "joint"])
         else:
             base, editions, domain = "", "none", rng.choice(["land", "naval", "air", "joint"])
@@ -557,14 +561,13 @@ class Picker:
         noun = d.text.split()[0]
         noun = noun if noun.startswith("ال") else {"تمرين": "التمرين", "مناورات": "المناورات"}[noun]
         bilateral = ""
-        # the two nations between descriptor and name belong to the span: "[التمرين المشترك المصري الفرنسي «حسم]»"
-        if base and guest is not None and len(d.text.split()) >= 2 and rng.random() < 0.2:
-            adj = host.adj_m[0] if d.gender == "m" else host.adj_f[0]
-            gadj = guest.adj_m[0] if d.gender == "m" else guest.adj_f[0]
-            bilateral = f"{adj} {gadj}"
-        if not base and guest is not None and (len(d.text.split()) < 3 or rng.random() < 0.5):
-            adj = host.adj_m[0] if d.gender == "m" else host.adj_f[0]
-            gadj = guest.adj_m[0] if d.gender == "m" else guest.adj_f[0]
-            bilateral = f"{adj} {gadj}"
+        if guest is not None:
+            k = 0 if d.gender == "m" else 1
+            pair = f"{(host.adj_m, host.adj_f)[k][0]} {(guest.adj_m, guest.adj_f)[k][0]}"
+            words = len(d.text.split())
+            # between descriptor and name the two nations belong to the span ("[التمرين المشترك المصري
+            # الفرنسي «حسم]»"); without a name they make the descriptor specific
+            if (base and words >= 2 and rng.random() < 0.2) or (not base and (words < 3 or rng.random() < 0.5)):
+                bilateral = pair
         return ExerciseRef(d.text, d.gender, name, base, year_after, rng.choice(QUOTES), bilateral, noun=noun,
                            quoted_only=quoted_only)
