@@ -200,6 +200,24 @@ def window_f1(eval_pred) -> dict:
 
 # ---------------------------------------------------------------------------- training
 
+def last_complete_checkpoint(ckpt_dir: Path, log=print) -> Path | None:
+    """The newest checkpoint a killed run can resume from. The Trainer writes trainer_state.json
+    last, so a run killed while saving leaves a directory without a readable one: that directory
+    holds nothing the previous checkpoint lacks, and it is removed (and said) so the resumed run
+    can write the same step again."""
+    found = []
+    for path in ckpt_dir.glob("checkpoint-*") if ckpt_dir.is_dir() else []:
+        try:
+            step = int(path.name.split("-", 1)[1])
+            json.loads((path / "trainer_state.json").read_text(encoding="utf-8"))
+        except (ValueError, OSError):  # not a step number, no state, or a half-written one
+            log(f"--resume: {path} is incomplete (the run was stopped while saving it); removing it")
+            shutil.rmtree(path, ignore_errors=True)
+            continue
+        found.append((step, path))
+    return max(found)[1] if found else None
+
+
 def fine_tune(cfg: TrainConfig, train_docs: list[Document], dev_docs: list[Document], out_dir: Path,
               resume: bool = False, log=print):
     """Fine-tune `cfg.model` on `train_docs`; early-stop on `dev_docs` when there are any.
@@ -236,11 +254,11 @@ def fine_tune(cfg: TrainConfig, train_docs: list[Document], dev_docs: list[Docum
     trainer = Trainer(model=model, args=args, train_dataset=train_ds, eval_dataset=dev_ds,
                       data_collator=Collator(tok.pad_token_id), compute_metrics=window_f1 if dev_ds else None,
                       callbacks=callbacks)
-    has_ckpt = ckpt_dir.exists() and any(ckpt_dir.glob("checkpoint-*"))
-    if resume and not has_ckpt:
-        log(f"--resume: no checkpoint in {ckpt_dir}, starting from the beginning")
+    start = last_complete_checkpoint(ckpt_dir, log) if resume else None
+    if resume and start is None:
+        log(f"--resume: no complete checkpoint in {ckpt_dir}, starting from the beginning")
     t0 = time.time()
-    result = trainer.train(resume_from_checkpoint=True if (resume and has_ckpt) else None)
+    result = trainer.train(resume_from_checkpoint=str(start) if start else None)
     seconds = time.time() - t0
     trainer.save_model(str(out_dir))
     tok.save_pretrained(str(out_dir))

@@ -1,6 +1,7 @@
 """train.py end to end on the smoke config: reports, reproducibility, resume, clear load errors."""
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -114,6 +115,11 @@ def test_killed_run_resumes_and_finishes_with_a_model(root, smoke, tmp_path):
     assert not (out / "model.safetensors").exists(), "the run finished before it could be killed"
     done = sorted(int(p.name.split("-")[1]) for p in (out / "checkpoints").glob("checkpoint-*"))
     assert done, "no checkpoint was written before the kill"
+    # a kill during a save leaves a newer directory without trainer_state.json; make sure there is one
+    half = out / "checkpoints" / f"checkpoint-{done[-1] + 10}"
+    if not half.exists():
+        shutil.copytree(out / "checkpoints" / f"checkpoint-{done[-1]}", half)
+    (half / "trainer_state.json").unlink(missing_ok=True)
     r = run_train(root, *args, "--resume", timeout=900)
     assert r.returncode == 0, r.stderr[-3000:]
     assert (out / "model.safetensors").exists()
@@ -139,3 +145,21 @@ def test_offline_base_is_rebuilt_when_its_settings_change_and_kept_otherwise(roo
     assert "rebuilding the offline base" in logs[0]
     new = json.loads((tmp_path / "base" / "base_info.json").read_text(encoding="utf-8"))
     assert new["fingerprint"] != info["fingerprint"] and new["preprocessing"]["unify_ta_marbuta"] is True
+
+
+def test_resume_skips_and_removes_a_checkpoint_the_kill_left_half_written(tmp_path):
+    """A run killed while saving leaves checkpoint-N without trainer_state.json (written last);
+    resuming must start from the newest complete one, not crash on the half-written one."""
+    from military_ner.training import last_complete_checkpoint
+    ckpt = tmp_path / "checkpoints"
+    for step, state in ((10, '{"global_step": 10}'), (20, '{"global_step": 20}'), (30, None), (40, '{"glob')):
+        d = ckpt / f"checkpoint-{step}"
+        d.mkdir(parents=True)
+        (d / "model.safetensors").write_bytes(b"x")
+        if state is not None:
+            (d / "trainer_state.json").write_text(state)
+    logs = []
+    assert last_complete_checkpoint(ckpt, logs.append) == ckpt / "checkpoint-20"
+    assert sorted(p.name for p in ckpt.iterdir()) == ["checkpoint-10", "checkpoint-20"]
+    assert len(logs) == 2 and all("incomplete" in m for m in logs)
+    assert last_complete_checkpoint(tmp_path / "missing", logs.append) is None
