@@ -41,6 +41,8 @@ def score(gold: Sequence[Document], predicted: dict[str, Sequence[Span]]) -> dic
     y_pred = [_tags(d.text, predicted[d.id], lenient=True) for d in gold]
     out = {"documents": len(gold), "gold_entities": sum(len(d.entities) for d in gold),
            "predicted_entities": sum(len(predicted[d.id]) for d in gold)}
+    # entities as the scorer sees them (tags always open with B-), so runs can be pooled by counts
+    n_pred = {t: sum(tag == f"B-{t}" for tags in y_pred for tag in tags) for t in TYPES}
     for mode, kw in (("strict", {"mode": "strict", "scheme": IOB2}), ("default", {})):
         rep = classification_report(y_true, y_pred, output_dict=True, zero_division=0, **kw)
         table = {}
@@ -49,6 +51,11 @@ def score(gold: Sequence[Document], predicted: dict[str, Sequence[Span]]) -> dic
             table[key.replace(" avg", "")] = {"precision": round(float(r["precision"]), 4),
                                               "recall": round(float(r["recall"]), 4),
                                               "f1": round(float(r["f1-score"]), 4), "support": int(r["support"])}
+        for t in TYPES:  # correct = recall x gold; the micro row sums them
+            table[t]["correct"] = round(rep.get(t, {"recall": 0.0})["recall"] * table[t]["support"])
+            table[t]["predicted"] = n_pred[t]
+        table["micro"]["correct"] = sum(table[t]["correct"] for t in TYPES)
+        table["micro"]["predicted"] = sum(n_pred.values())
         out[mode] = table
     out["errors"] = error_breakdown(gold, predicted)
     return out
