@@ -171,8 +171,10 @@ def write_run_report(out_dir: Path, metrics: dict, command: str, config: dict, c
               f"{tr.get('train_windows')} training windows.", ""]
     if metrics.get("heldout_ids"):
         lines += _section("Held-out gold articles", metrics.get("heldout_gold"),
-                          f"Articles {', '.join(metrics['heldout_ids'])}: not trained on; they also chose the "
-                          "early-stopping point, so this score is optimistic. Cross-validation is the honest one.")
+                          f"Articles {', '.join(metrics['heldout_ids'])}: not trained on" + (
+                              "; they also chose the early-stopping point, so this score is optimistic. "
+                              "Cross-validation is the honest one." if config.get("early_stopping_patience")
+                              else ", nor used to choose when to stop."))
     else:
         lines += ["## Held-out gold articles", "", "None: this is a deployment model trained on all gold articles "
                   "(scores on them would be training scores and are not reported).", ""]

@@ -84,6 +84,8 @@ def pretrain_mlm(model, tokenizer, texts: list[str], spec: BaseSpec, pre: Prepro
     n = spec.mlm_seq_len - 2
     chunks = [ids[i:i + n] for i in range(0, len(ids) - n + 1, n)]
     steps = max(1, math.ceil(len(chunks) * spec.mlm_epochs / spec.mlm_batch_size))
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")  # masks are drawn on the CPU either way
+    model.to(device)
     opt = torch.optim.AdamW(model.parameters(), lr=spec.mlm_lr, weight_decay=0.01)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / max(1, steps // 10)) * max(0.0, 1 - s / steps))
     special = set(tokenizer.all_special_ids)
@@ -104,7 +106,7 @@ def pretrain_mlm(model, tokenizer, texts: list[str], spec: BaseSpec, pre: Prepro
         inp[chosen & (r < 0.8)] = tokenizer.mask_token_id
         rand_pos = chosen & (r >= 0.8) & (r < 0.9)
         inp[rand_pos] = torch.randint(len(SPECIALS), vocab, (int(rand_pos.sum()),))
-        loss = model(input_ids=inp, labels=labels).loss
+        loss = model(input_ids=inp.to(device), labels=labels.to(device)).loss
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
@@ -113,7 +115,7 @@ def pretrain_mlm(model, tokenizer, texts: list[str], spec: BaseSpec, pre: Prepro
         losses.append(loss.item())
         if step % 20 == 0:
             bar.set_postfix(loss=f"{sum(losses[-20:]) / len(losses[-20:]):.3f}")
-    model.eval()
+    model.eval().to("cpu")
     return {"steps": steps, "chunks": len(chunks), "tokens": len(ids),
             "loss_first": sum(losses[:20]) / min(20, len(losses)), "loss_last": sum(losses[-20:]) / min(20, len(losses))}
 
