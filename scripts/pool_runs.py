@@ -59,7 +59,8 @@ def main() -> None:
     args = ap.parse_args()
     runs = [load_run(p) for p in args.runs]
     for r in runs:
-        if "correct" not in r["metrics"].get("real_dev", r["metrics"].get("heldout_gold", {})).get("strict", {}).get("micro", {}):
+        held = r["metrics"].get("heldout_gold")
+        if held and "correct" not in held["strict"]["micro"]:
             raise SystemExit(f"error: {r['name']}: metrics.json has no counts (written before evaluation.score "
                              "recorded correct/predicted); re-run it")
 

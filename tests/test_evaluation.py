@@ -1,5 +1,13 @@
-"""Error breakdown and boundary shapes: what each count means, on a hand-made document."""
-from military_ner.evaluation import boundary_shapes, error_breakdown, errors_md
+"""Scores, error breakdown, boundary shapes and pooled runs: what each count means, on a
+hand-made document."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from military_ner.evaluation import boundary_shapes, error_breakdown, errors_md, score
 from military_ner.schema import Document, Span
 
 TEXT = "استقبل رئيس أركان الجيش الليبي الفريق محمد في مقر القيادة العامة للقوات المسلحة"
@@ -33,3 +41,52 @@ def test_boundary_shapes_tell_short_split_and_long_spans_apart():
     assert s["UNIT"]["starts early"] == 1 and s["MILITARY_RANK"]["ends late"] == 1
     assert sum(boundary_shapes(GOLD, {"d": GOLD[0].entities})["UNIT"].values()) == 0
     assert "| gold type | ends early |" in errors_md(s)
+
+
+def test_score_counts_are_what_precision_and_recall_were_computed_from():
+    pred = {"d": [span("أركان الجيش الليبي", "UNIT"), span("القيادة العامة", "UNIT"), span("الفريق", "MILITARY_RANK"),
+                  span("محمد", "FOREIGN_ENVOY")]}
+    strict = score(GOLD, pred)["strict"]
+    assert (strict["UNIT"]["correct"], strict["UNIT"]["predicted"], strict["UNIT"]["support"]) == (1, 2, 2)
+    assert (strict["FOREIGN_ENVOY"]["correct"], strict["FOREIGN_ENVOY"]["predicted"]) == (0, 1)
+    assert (strict["micro"]["correct"], strict["micro"]["predicted"]) == (2, 4)
+    assert strict["micro"]["precision"] == 0.5 and round(strict["micro"]["recall"], 4) == 0.6667
+
+
+def _fake_run(root: Path, name: str, heldout: str, seed: int, table: dict, dev_f1: float) -> Path:
+    """A run directory as train.py leaves it (metrics.json + config.yaml), with chosen scores."""
+    d = root / name
+    d.mkdir()
+    row = lambda c, p, g: {"precision": c / p if p else 0, "recall": c / g if g else 0, "f1": 0,  # noqa: E731
+                           "support": g, "correct": c, "predicted": p}
+    strict = {t: row(*table.get(t, (0, 0, 0))) for t in ("MILITARY_RANK", "UNIT", "EXERCISE", "FOREIGN_ENVOY")}
+    strict["micro"] = row(*(sum(v[i] for v in table.values()) for i in range(3)))
+    dev = {k: {"f1": dev_f1} for k in (*strict, "micro")}
+    metrics = {"training": {"steps": 10, "train_seconds": 1.0}, "heldout_ids": [heldout],
+               "heldout_gold": {"strict": strict}, "real_dev": {"strict": dev},
+               "baseline_real_dev": {"strict": {"micro": {"f1": 0.5}}}}
+    (d / "metrics.json").write_text(json.dumps(metrics))
+    (d / "config.yaml").write_text(yaml.safe_dump({"seed": seed, "generated_seed": 1}))
+    return d
+
+
+def test_pool_runs_pools_held_out_articles_by_counts_and_spreads_the_dev_set(tmp_path):
+    root = Path(__file__).resolve().parent.parent
+    runs = [_fake_run(tmp_path, "a", "000", 42, {"UNIT": (3, 4, 5)}, 0.6),
+            _fake_run(tmp_path, "b", "001", 42, {"UNIT": (1, 1, 1), "FOREIGN_ENVOY": (0, 2, 2)}, 0.8),
+            _fake_run(tmp_path, "c", "001", 7, {"UNIT": (0, 1, 1)}, 0.7)]
+    out = tmp_path / "report.md"
+    r = subprocess.run([sys.executable, str(root / "scripts/pool_runs.py"), "--out", str(out), *map(str, runs)],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    report = out.read_text()
+    # seed 42 pools a and b: UNIT 4 correct of 5 predicted and 6 gold; micro 4 / 7 / 8; run c stands alone
+    assert "pooled over 2 runs (seed 42" in report and "seed 7" not in report
+    assert "| UNIT | 0.800 | 0.667 | 0.727 | 6 |" in report
+    assert "| micro | 0.571 | 0.500 | 0.533 | 8 |" in report
+    assert "| micro | 0.700 | 0.100 | 0.600 | 0.800 |" in report  # dev over all three runs
+    bad = tmp_path / "unfinished"
+    bad.mkdir()
+    r = subprocess.run([sys.executable, str(root / "scripts/pool_runs.py"), "--out", str(out), str(bad)],
+                       capture_output=True, text=True)
+    assert r.returncode != 0 and "metrics.json not found" in r.stderr
