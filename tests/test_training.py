@@ -180,3 +180,22 @@ def test_masked_lm_pretraining_lowers_the_loss_and_the_base_loads(tmp_path):
     assert mlm["steps"] > 20 and mlm["loss_last"] < mlm["loss_first"] - 0.3, mlm
     model, tok = load_checkpoint(str(out))
     assert model.config.num_hidden_layers == 1 and len(tok) <= 600
+
+
+@pytest.mark.slow
+def test_parallel_runs_hold_out_each_article_once_and_pool_them(root, smoke, tmp_path):
+    """scripts/parallel_runs.sh: one run per gold article held out, the extra seeds asked for,
+    and a pooled report whose CV covers every article exactly once."""
+    tmp, _, _ = smoke
+    out = tmp_path / "par"
+    env = dict(os.environ, PYTHON=PY, CONFIG="configs/smoke.yaml", THREADS="1", SEEDS="7")
+    r = subprocess.run(["bash", str(root / "scripts/parallel_runs.sh"), str(out), f"model={tmp / 'base'}",
+                        "build_base=false", "max_steps=3", "generated_docs=5"],
+                       cwd=root, env=env, capture_output=True, text=True, timeout=900)
+    assert r.returncode == 0, r.stderr[-3000:]
+    ids = sorted(p.stem for p in (root / "annotations").glob("*.conll"))
+    assert sorted(p.name for p in out.iterdir() if p.is_dir()) == sorted([f"heldout-{i}" for i in ids] + ["seed-7"])
+    for i in ids:
+        assert json.loads((out / f"heldout-{i}" / "metrics.json").read_text())["heldout_ids"] == [i]
+    report = (out / "report.md").read_text()
+    assert f"pooled over {len(ids)} runs (seed 42" in report and "over 6 runs" in report
