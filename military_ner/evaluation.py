@@ -61,6 +61,10 @@ def score(gold: Sequence[Document], predicted: dict[str, Sequence[Span]]) -> dic
     return out
 
 
+def _overlap(a: Span, b: Span) -> bool:
+    return a.start < b.end and b.start < a.end
+
+
 ERROR_KINDS = ("exact", "boundary", "type", "missed", "spurious")
 
 
@@ -72,12 +76,11 @@ def error_breakdown(gold: Sequence[Document], predicted: dict[str, Sequence[Span
     `missed` (nothing overlaps it). A prediction that overlaps no gold span is `spurious`,
     counted under its own type. Offsets are compared as they are (both sides come from the
     same text)."""
-    overlap = lambda a, b: a.start < b.end and b.start < a.end  # noqa: E731
     out = {t: dict.fromkeys(ERROR_KINDS, 0) for t in TYPES}
     for d in gold:
         preds = list(predicted.get(d.id, ()))
         for g in d.entities:
-            hits = [p for p in preds if overlap(p, g)]
+            hits = [p for p in preds if _overlap(p, g)]
             if any(p.label == g.label and (p.start, p.end) == (g.start, g.end) for p in hits):
                 kind = "exact"
             elif any(p.label == g.label for p in hits):
@@ -86,7 +89,7 @@ def error_breakdown(gold: Sequence[Document], predicted: dict[str, Sequence[Span
                 kind = "type" if hits else "missed"
             out[g.label][kind] += 1
         for p in preds:
-            if p.label in out and not any(overlap(p, g) for g in d.entities):
+            if p.label in out and not any(_overlap(p, g) for g in d.entities):
                 out[p.label]["spurious"] += 1
     return out
 
@@ -103,7 +106,7 @@ def boundary_shapes(gold: Sequence[Document], predicted: dict[str, Sequence[Span
     for d in gold:
         preds = list(predicted.get(d.id, ()))
         for g in d.entities:
-            hits = [p for p in preds if p.label == g.label and p.start < g.end and g.start < p.end]
+            hits = [p for p in preds if p.label == g.label and _overlap(p, g)]
             if not hits or any((p.start, p.end) == (g.start, g.end) for p in hits):
                 continue
             if len(hits) > 1:

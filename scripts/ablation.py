@@ -33,8 +33,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from military_ner.evaluation import evaluate  # noqa: E402
+from military_ner.schema import TYPES  # noqa: E402
 
-TYPES = ("MILITARY_RANK", "UNIT", "EXERCISE", "FOREIGN_ENVOY")
 COMMON = "generated_docs=1000 max_steps=300 early_stopping_patience=0 eval_every=1000 threads=1"
 EVAL_SEED, EVAL_DOCS = 999, 150
 

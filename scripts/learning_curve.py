@@ -15,9 +15,8 @@ import tempfile
 from pathlib import Path
 
 from military_ner.evaluation import write_json
+from military_ner.schema import TYPES
 from military_ner.training import cross_validate, ensure_base, load_config, parse_overrides, repo_path
-
-TYPES = ("MILITARY_RANK", "UNIT", "EXERCISE", "FOREIGN_ENVOY")
 
 
 def command_line() -> str:

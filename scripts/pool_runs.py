@@ -14,7 +14,7 @@ import statistics
 import sys
 from pathlib import Path
 
-TYPES = ("MILITARY_RANK", "UNIT", "EXERCISE", "FOREIGN_ENVOY")
+from military_ner.schema import TYPES
 
 
 def load_run(path: Path) -> dict:
