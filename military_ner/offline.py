@@ -1,8 +1,8 @@
 """The offline base model: a small BERT whose tokenizer and weights come from our own text.
 
 No model hub is reachable here, so the offline configs build their own starting point:
-a WordPiece tokenizer trained on the text we have or generate, a small randomly
-initialised BERT, optionally masked-language-model pretraining on the same text, all
+a WordPiece tokenizer learned from the text we have or generate (by our own repeatable
+merge loop), a small randomly initialised BERT, optionally masked-language-model pretraining on the same text, all
 saved with `save_pretrained` into one directory. Training then loads that directory
 through `modeling.load_checkpoint`, exactly as it loads AraBERT. This module builds the
 base; it does not fine-tune (see `training.py`).
@@ -54,15 +54,91 @@ def tokenizer_normalizer(pre: Preprocessing):
     return normalizers.Sequence(steps)
 
 
+VOCAB_BUILDER = "merges-v1"   # part of the base fingerprint: a new builder means a new base
+
+
+def learn_wordpiece_vocab(word_counts: dict[str, int], vocab_size: int, min_frequency: int = 2) -> list[str]:
+    """A WordPiece vocabulary learned by merging the most frequent pair of adjacent pieces,
+    repeatedly, as BERT's tokenizers are trained; pieces after a word's first carry `##`.
+
+    Repeatable: equal counts are broken by the pieces themselves (the pair that sorts first
+    wins), and the result depends only on `word_counts`. The `tokenizers` trainer breaks such
+    ties in hash-map order, so two builds from one text gave different vocabularies.
+
+    Returns the specials, then every character seen (as a word start and as `##` piece),
+    then the merged pieces in the order they were learned, at most `vocab_size` in all
+    (the characters are always kept, so a word of known characters never becomes [UNK])."""
+    import heapq
+    from collections import defaultdict
+
+    words = [[w[0]] + ["##" + c for c in w[1:]] for w in sorted(word_counts)]
+    counts = [word_counts[w] for w in sorted(word_counts)]
+    vocab = list(SPECIALS) + sorted({p for w in words for p in w} - set(SPECIALS))
+    known = set(vocab)
+    pair_count: dict[tuple[str, str], int] = defaultdict(int)
+    pair_words: dict[tuple[str, str], set[int]] = defaultdict(set)
+    for i, w in enumerate(words):
+        for pair in zip(w, w[1:]):
+            pair_count[pair] += counts[i]
+            pair_words[pair].add(i)
+    heap = [(-n, pair) for pair, n in pair_count.items()]
+    heapq.heapify(heap)
+    while len(vocab) < vocab_size and heap:
+        neg, pair = heapq.heappop(heap)
+        if pair_count.get(pair, 0) != -neg:
+            continue  # a stale entry: the pair's count changed since it was pushed
+        if -neg < min_frequency:
+            break
+        a, b = pair
+        merged = a + b[2:]
+        if merged not in known:
+            vocab.append(merged)
+            known.add(merged)
+        changed = set()
+        for i in sorted(pair_words.pop(pair, ())):
+            old = words[i]
+            new, j = [], 0
+            while j < len(old):
+                if j + 1 < len(old) and old[j] == a and old[j + 1] == b:
+                    new.append(merged)
+                    j += 2
+                else:
+                    new.append(old[j])
+                    j += 1
+            for p in zip(old, old[1:]):
+                pair_count[p] -= counts[i]
+                pair_words[p].discard(i)
+                changed.add(p)
+            for p in zip(new, new[1:]):
+                pair_count[p] += counts[i]
+                pair_words[p].add(i)
+                changed.add(p)
+            words[i] = new
+        for p in changed:
+            if pair_count[p] > 0:
+                heapq.heappush(heap, (-pair_count[p], p))
+            else:
+                pair_count.pop(p, None)
+                pair_words.pop(p, None)
+    return vocab
+
+
 def build_tokenizer(texts: list[str], vocab_size: int, pre: Preprocessing, model_max_length: int = 512):
-    from tokenizers import Tokenizer, models, pre_tokenizers, processors, trainers
+    """A BERT WordPiece tokenizer whose vocabulary is learned from `texts` (see
+    `learn_wordpiece_vocab`); the same texts give the same tokenizer."""
+    from collections import Counter
+
+    from tokenizers import Tokenizer, models, pre_tokenizers, processors
     from transformers import PreTrainedTokenizerFast
     tok = Tokenizer(models.WordPiece(unk_token="[UNK]", max_input_chars_per_word=100))
     tok.normalizer = tokenizer_normalizer(pre)
     tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-    trainer = trainers.WordPieceTrainer(vocab_size=vocab_size, special_tokens=SPECIALS, min_frequency=2,
-                                        show_progress=False)
-    tok.train_from_iterator((" ".join(model_words(t, pre)[1]) for t in texts), trainer=trainer)
+    word_counts: Counter[str] = Counter()
+    for t in texts:
+        line = tok.normalizer.normalize_str(" ".join(model_words(t, pre)[1]))
+        word_counts.update(w for w, _ in tok.pre_tokenizer.pre_tokenize_str(line))
+    vocab = learn_wordpiece_vocab(word_counts, vocab_size)
+    tok.model = models.WordPiece({w: i for i, w in enumerate(vocab)}, unk_token="[UNK]", max_input_chars_per_word=100)
     tok.post_processor = processors.TemplateProcessing(
         single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B [SEP]",
         special_tokens=[("[CLS]", tok.token_to_id("[CLS]")), ("[SEP]", tok.token_to_id("[SEP]"))])
@@ -122,7 +198,7 @@ def pretrain_mlm(model, tokenizer, texts: list[str], spec: BaseSpec, pre: Prepro
 
 def base_fingerprint(texts: list[str], spec: BaseSpec, pre: Preprocessing, vocab_texts: list[str] = ()) -> str:
     """A digest of everything a base is built from: same fingerprint, same base."""
-    h = hashlib.sha256(json.dumps([asdict(spec), pre.to_dict()], sort_keys=True).encode())
+    h = hashlib.sha256(json.dumps([asdict(spec), pre.to_dict(), VOCAB_BUILDER], sort_keys=True).encode())
     for t in (*texts, "\x00", *vocab_texts):
         h.update(t.encode("utf-8") + b"\x01")
     return h.hexdigest()[:16]
