@@ -224,6 +224,23 @@ def test_named_security_officials_are_envoys_and_their_titles_are_not():
     assert named >= 5
 
 
+def test_a_security_adviser_is_not_called_the_minister_on_second_mention():
+    """The short second mention takes the title of the position it stands for: "الوزير X" for a
+    minister, never for a national security adviser."""
+    advisers = ministers = 0
+    for d in generate_documents(400, seed=8):
+        for s in d.entities:
+            before = d.text[max(0, s.start - 35):s.start]
+            if s.label != "FOREIGN_ENVOY" or not re.search(r"(مستشار الأمن القومي|وزير الدفاع) \S+ ،? ?$", before):
+                continue
+            family = d.text[s.start:s.end].split()[-1]
+            if "مستشار" in before:
+                advisers += 1
+                assert f"الوزير {family}" not in d.text, (d.id, family)
+            else:
+                ministers += f"الوزير {family}" in d.text
+    assert advisers >= 1 and ministers >= 1
+
 def test_formations_with_an_arm_or_a_parent_force_are_whole_unit_spans():
     """"لواء المشاة الرابع", "كتيبة المدفعية 12 بالجيش الأردني": noun, arm, number and parent force
     make one UNIT span."""

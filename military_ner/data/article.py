@@ -30,6 +30,8 @@ ENVOY_ROLES = {"envoy": ["ambassador"] * 5 + ["charge", "charge", "military_atta
                                                "naval_attache", "air_attache", "special_envoy", "presidential_envoy", "consul"],
                "other": ["ambassador", "ambassador", "charge", "military_attache", "defence_attache"]}
 ATTACHES = ["military_attache", "defence_attache", "naval_attache", "air_attache"]
+# the short title before a named security leader's family name, by the first word of the position
+BRIEF_TITLES = {"وزير": "الوزير", "نائب": "نائب الوزير", "مستشار": "المستشار"}
 HEAD_KINDS = {"graduation": ["staff", "forces", "service"], "inspection": ["staff", "service", "region"],
               "exercise": ["staff", "service", "region"], "statement": ["staff", "service"]}
 GUEST_KINDS = ["command", "command", "command", "staff", "staff", "service", "service", "region", "special",
@@ -208,7 +210,10 @@ class Article:
         return join(ent(m.name, "FOREIGN_ENVOY"), o("،"), o(m.position))
     def s_GMs(self):
         m = self.GM()
-        return join(o("الوزير"), ent(m.short, "FOREIGN_ENVOY")) if self.rng.random() < 0.5 else ent(m.name, "FOREIGN_ENVOY")
+        title = BRIEF_TITLES.get(m.position.split()[0])  # "وزير الدفاع ..." -> "الوزير"; an adviser is not one
+        if title and self.rng.random() < 0.5:
+            return join(o(title), ent(m.short, "FOREIGN_ENVOY"))
+        return ent(m.name, "FOREIGN_ENVOY")
     def s_E(self): return self.E().full(self.rng)
     def s_Es(self): return self.E().brief(self.rng)
     def s_Eh(self): return ent(self.E().role_alone, "FOREIGN_ENVOY")
