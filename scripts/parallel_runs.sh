@@ -9,6 +9,7 @@
 #
 #   bash scripts/parallel_runs.sh OUT_ROOT [train.py key=value overrides...]
 #   env: PYTHON (default .venv/bin/python), CONFIG (configs/offline.yaml), THREADS per run (2),
+#        JOBS runs at once (default: cores / THREADS, at least 1; the rest wait their turn),
 #        SEEDS extra seeds (default "1 2"; SEEDS= for none), LIMIT seconds per run (default none)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,8 +17,10 @@ cd "$(dirname "$0")/.."
 out=$1; shift
 PYTHON=${PYTHON:-.venv/bin/python}; CONFIG=${CONFIG:-configs/offline.yaml}
 THREADS=${THREADS:-2}; SEEDS=${SEEDS-1 2}
+JOBS=${JOBS:-$(( $(nproc) / THREADS > 0 ? $(nproc) / THREADS : 1 ))}
 limit=(); [ -n "${LIMIT:-}" ] && limit=(timeout "$LIMIT")
 mkdir -p "$out"
+echo "$(( $(ls annotations/*.conll | wc -l) + $(wc -w <<<"$SEEDS") )) runs, $JOBS at a time, threads per run: $THREADS" >&2
 export HF_HUB_OFFLINE=1 PYTHONUNBUFFERED=1
 
 # the offline base once, before the runs start, so they never build it side by side
@@ -25,8 +28,11 @@ export HF_HUB_OFFLINE=1 PYTHONUNBUFFERED=1
 ensure_base(load_config(sys.argv[1], parse_overrides(sys.argv[2:])))" "$CONFIG" "$@"
 
 pids=(); names=()
-launch() {  # name, overrides...
+# launch NAME OVERRIDES...: waits while JOBS runs are going; polling reaps no run, so each exit
+# status is still there for the wait below
+launch() {
     local name=$1; shift
+    while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do sleep 2; done
     "${limit[@]}" "$PYTHON" train.py --config "$CONFIG" --output-dir "$out/$name" \
         early_stopping_patience=0 threads="$THREADS" "$@" >"$out/$name.log" 2>&1 &
     pids+=($!); names+=("$name")

@@ -188,11 +188,12 @@ def test_parallel_runs_hold_out_each_article_once_and_pool_them(root, smoke, tmp
     and a pooled report whose CV covers every article exactly once."""
     tmp, _, _ = smoke
     out = tmp_path / "par"
-    env = dict(os.environ, PYTHON=PY, CONFIG="configs/smoke.yaml", THREADS="1", SEEDS="7")
+    env = dict(os.environ, PYTHON=PY, CONFIG="configs/smoke.yaml", THREADS="1", SEEDS="7", JOBS="2")
     r = subprocess.run(["bash", str(root / "scripts/parallel_runs.sh"), str(out), f"model={tmp / 'base'}",
                         "build_base=false", "max_steps=3", "generated_docs=5"],
                        cwd=root, env=env, capture_output=True, text=True, timeout=900)
     assert r.returncode == 0, r.stderr[-3000:]
+    assert "6 runs, 2 at a time, threads per run: 1" in r.stderr
     ids = sorted(p.stem for p in (root / "annotations").glob("*.conll"))
     assert sorted(p.name for p in out.iterdir() if p.is_dir()) == sorted([f"heldout-{i}" for i in ids] + ["seed-7"])
     for i in ids:
