@@ -2,10 +2,10 @@
 
 No model hub is reachable here, so the offline configs build their own starting point:
 a WordPiece tokenizer learned from the text we have or generate (by our own repeatable
-merge loop), a small randomly initialised BERT, optionally masked-language-model pretraining on the same text, all
-saved with `save_pretrained` into one directory. Training then loads that directory
-through `modeling.load_checkpoint`, exactly as it loads AraBERT. This module builds the
-base; it does not fine-tune (see `training.py`).
+merge loop), a small randomly initialised BERT, optionally masked-language-model
+pretraining on the same text, all saved with `save_pretrained` into one directory.
+Training then loads that directory through `modeling.load_checkpoint`, exactly as it
+loads AraBERT. This module builds the base; it does not fine-tune (see `training.py`).
 
 The text passed in must not contain evaluation articles: the callers give it generated
 articles and gazetteer entries only, never seed or dev text, so cross-validation and the
@@ -71,8 +71,9 @@ def learn_wordpiece_vocab(word_counts: dict[str, int], vocab_size: int, min_freq
     import heapq
     from collections import defaultdict
 
-    words = [[w[0]] + ["##" + c for c in w[1:]] for w in sorted(word_counts)]
-    counts = [word_counts[w] for w in sorted(word_counts)]
+    ordered = sorted(word_counts)
+    words = [[w[0]] + ["##" + c for c in w[1:]] for w in ordered]
+    counts = [word_counts[w] for w in ordered]
     vocab = list(SPECIALS) + sorted({p for w in words for p in w} - set(SPECIALS))
     known = set(vocab)
     pair_count: dict[tuple[str, str], int] = defaultdict(int)
