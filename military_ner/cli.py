@@ -71,9 +71,14 @@ def cmd_data_generate(args) -> int:
 
 def _show(metrics: dict, out: str | None) -> int:
     """Print a metrics table and summary; save them as JSON when asked."""
-    from .evaluation import errors_md, summary_line, table_md, write_json
+    from .evaluation import errors_md, interval_line, summary_line, table_md, write_json
     print(table_md(metrics, "strict"))
     print(summary_line(metrics))
+    if metrics.get("bootstrap"):
+        print(interval_line(metrics["bootstrap"]))
+    if metrics.get("minus_baseline"):
+        print(f"gazetteer baseline: {summary_line(metrics['baseline'])}")
+        print(interval_line(metrics["minus_baseline"], "model minus baseline, strict micro F1:", signed=True))
     print("\nwhere strict matching failed, per gold type:")
     print(errors_md(metrics["errors"]))
     if out:
@@ -119,6 +124,12 @@ def cmd_evaluate(args) -> int:
         metrics["unpredicted_documents"] = missing
     else:
         metrics, _ = evaluate(load_recognizer(args.model).predict, gold)
+    if args.against_baseline:  # the same documents, same scorer, one bootstrap for both
+        from .data.baseline import GazetteerTagger
+        from .evaluation import bootstrap_f1
+        base, _ = evaluate(GazetteerTagger.from_gazetteers().predict, gold)
+        metrics["baseline"] = {k: base[k] for k in ("strict", "bootstrap")}
+        metrics["minus_baseline"] = bootstrap_f1(metrics["per_document"], base["per_document"])
     metrics["gold"] = str(args.gold)
     metrics["model"] = str(args.model or args.predictions)
     return _show(metrics, args.out)
@@ -239,6 +250,8 @@ def build_parser() -> argparse.ArgumentParser:
     src.add_argument("--model", help="training run directory or exported bundle directory")
     src.add_argument("--predictions", help="span JSONL of predictions ({id, entities} per line) instead of a model")
     q.add_argument("--gold", required=True, help="span JSONL gold, e.g. from `annotations export` or ../shared/dev/real-dev.jsonl")
+    q.add_argument("--against-baseline", action="store_true",
+                   help="also score the gazetteer baseline on the same gold, with a bootstrap interval of the difference")
     q.add_argument("--out", help="write the metrics as JSON here")
     q.set_defaults(func=cmd_evaluate)
 

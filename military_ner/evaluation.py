@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from seqeval.metrics import classification_report
-from seqeval.scheme import IOB2
+from seqeval.scheme import IOB2, Entities
 
 from .schema import TYPES, Document, Span, spans_to_tags
 from .text import split_words
@@ -57,8 +57,48 @@ def score(gold: Sequence[Document], predicted: dict[str, Sequence[Span]]) -> dic
         table["micro"]["correct"] = sum(table[t]["correct"] for t in TYPES)
         table["micro"]["predicted"] = sum(n_pred.values())
         out[mode] = table
+    out["per_document"] = {d.id: _strict_counts(t, p) for d, t, p in zip(gold, y_true, y_pred)}
+    out["bootstrap"] = bootstrap_f1(out["per_document"])
     out["errors"] = error_breakdown(gold, predicted)
     return out
+
+
+def _strict_counts(true_tags: list[str], pred_tags: list[str]) -> list[int]:
+    """[correct, predicted, gold] entities of one document, as seqeval's strict IOB2 mode counts them."""
+    true = {e.to_tuple() for e in Entities([true_tags], IOB2).entities[0]}
+    pred = {e.to_tuple() for e in Entities([pred_tags], IOB2).entities[0]}
+    return [len(true & pred), len(pred), len(true)]
+
+
+def _micro_f1(counts) -> float:
+    c, p, g = (sum(col) for col in zip(*counts)) if counts else (0, 0, 0)
+    return 2 * c / (p + g) if p + g else 0.0
+
+
+BOOTSTRAP_RESAMPLES = 2000
+
+
+def bootstrap_f1(per_document: dict[str, list[int]], other: dict[str, list[int]] | None = None,
+                 resamples: int = BOOTSTRAP_RESAMPLES, seed: int = 0) -> dict | None:
+    """A 95% interval for strict micro F1 by resampling documents with replacement: how much
+    the score could move on another set of articles like these. With `other` (the same
+    documents scored for a second system), the interval of F1(per_document) - F1(other),
+    each resample shared by both. None for fewer than 2 documents."""
+    import random
+    ids = sorted(per_document)
+    if len(ids) < 2:
+        return None
+    rng = random.Random(seed)
+    point = _micro_f1([per_document[i] for i in ids]) - (_micro_f1([other[i] for i in ids]) if other else 0.0)
+    values = []
+    for _ in range(resamples):
+        pick = [rng.choice(ids) for _ in ids]
+        v = _micro_f1([per_document[i] for i in pick])
+        values.append(v - _micro_f1([other[i] for i in pick]) if other else v)
+    values.sort()
+    lo, hi = values[int(0.025 * resamples)], values[int(0.975 * resamples) - 1]
+    return {"micro_f1": round(point, 4), "low": round(lo, 4), "high": round(hi, 4),
+            "resamples": resamples, "documents": len(ids)}
 
 
 def _overlap(a: Span, b: Span) -> bool:
@@ -160,9 +200,17 @@ def _section(title: str, metrics: dict | None, note: str = "") -> list[str]:
     return [f"## {title}", "", note, "", f"{metrics['documents']} documents, {metrics['gold_entities']} gold entities, "
             f"{metrics['predicted_entities']} predicted. seqeval strict (IOB2):", "", table_md(metrics, "strict"), "",
             "seqeval default mode:", "", table_md(metrics, "default"), ""] + (
+            [interval_line(metrics["bootstrap"]), ""] if metrics.get("bootstrap") else []) + (
             ["Where strict matching failed (`evaluation.error_breakdown`; spurious = a prediction overlapping "
              "no gold span, under the predicted type):", "", errors_md(metrics["errors"]), ""]
             if metrics.get("errors") else [])
+
+
+def interval_line(b: dict, what: str = "Strict micro F1", signed: bool = False) -> str:
+    value = f"{b['micro_f1']:+.3f}" if signed else f"{b['micro_f1']:.3f}"
+    return (f"{what} {value}, 95% interval {b['low']:+.3f} to {b['high']:+.3f}" if signed else
+            f"{what} {value}, 95% interval {b['low']:.3f} to {b['high']:.3f}") + (
+            f" over {b['resamples']} resamples of the {b['documents']} documents (`evaluation.bootstrap_f1`).")
 
 
 def write_run_report(out_dir: Path, metrics: dict, command: str, config: dict, cv: dict | None = None) -> None:
@@ -189,6 +237,10 @@ def write_run_report(out_dir: Path, metrics: dict, command: str, config: dict, c
     if metrics.get("baseline_real_dev"):
         lines += _section("Gazetteer baseline on the real-news dev set", metrics["baseline_real_dev"],
                           "Rules and gazetteers only, same scorer.")
+        diff = bootstrap_f1(metrics["real_dev"].get("per_document", {}),
+                            metrics["baseline_real_dev"].get("per_document", {})) if metrics.get("real_dev") else None
+        if diff:
+            lines += [interval_line(diff, "Model minus baseline, strict micro F1:", signed=True), ""]
     (out_dir / "report.md").write_text("\n".join(lines), encoding="utf-8")
     card = ["---", "language: ar", "library_name: transformers", "pipeline_tag: token-classification",
             "tags: [ner, arabic, military, military-ner]", "---", "",

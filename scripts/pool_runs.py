@@ -14,6 +14,7 @@ import statistics
 import sys
 from pathlib import Path
 
+from military_ner.evaluation import bootstrap_f1, interval_line
 from military_ner.schema import TYPES
 
 
@@ -92,6 +93,11 @@ def main() -> None:
                   f"Each article was held out of exactly one run and never trained on in it: {', '.join(ids)}. "
                   "seqeval strict (IOB2), summed by counts:", ""]
         lines += pooled_table([r["metrics"]["heldout_gold"]["strict"] for r in held.values()])
+        per_doc = {}
+        for r in held.values():
+            per_doc.update(r["metrics"]["heldout_gold"].get("per_document", {}))
+        if len(per_doc) == len(ids):  # runs scored since evaluation.score kept per-document counts
+            lines += ["", interval_line(bootstrap_f1(per_doc), "Pooled strict micro F1")]
 
     dev_runs = [r for r in runs if r["metrics"].get("real_dev")]
     if dev_runs:

@@ -26,3 +26,19 @@ def test_baseline_command_scores_a_gold_file(tmp_path, capsys):
     metrics = json.loads(out.read_text())
     assert metrics["documents"] == 5 and 0 < metrics["strict"]["micro"]["f1"] <= 1
     assert "strict micro F1" in capsys.readouterr().out
+
+
+def test_evaluate_against_the_baseline_gives_the_paired_difference(tmp_path, capsys):
+    """Predictions equal to the gold, against the baseline on the same five articles: the
+    difference is 1 - baseline F1, with an interval from the same resamples."""
+    gold = tmp_path / "gold.jsonl"
+    assert main(["annotations", "export", "--out", str(gold)]) == 0
+    out = tmp_path / "m.json"
+    assert main(["evaluate", "--predictions", str(gold), "--gold", str(gold), "--against-baseline",
+                 "--out", str(out)]) == 0
+    m = json.loads(out.read_text())
+    base = m["baseline"]["strict"]["micro"]["f1"]
+    assert m["strict"]["micro"]["f1"] == 1.0 and base < 1.0
+    d = m["minus_baseline"]
+    assert abs(d["micro_f1"] - (1 - base)) < 1e-3 and 0 <= d["low"] <= d["micro_f1"] <= d["high"]
+    assert "model minus baseline" in capsys.readouterr().out

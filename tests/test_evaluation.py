@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from military_ner.evaluation import boundary_shapes, error_breakdown, errors_md, score
+from military_ner.evaluation import bootstrap_f1, boundary_shapes, error_breakdown, errors_md, score
 from military_ner.schema import Document, Span
 
 TEXT = "استقبل رئيس أركان الجيش الليبي الفريق محمد في مقر القيادة العامة للقوات المسلحة"
@@ -63,11 +63,35 @@ def _fake_run(root: Path, name: str, heldout: str, seed: int, table: dict, dev_f
     strict["micro"] = row(*(sum(v[i] for v in table.values()) for i in range(3)))
     dev = {k: {"f1": dev_f1} for k in (*strict, "micro")}
     metrics = {"training": {"steps": 10, "train_seconds": 1.0}, "heldout_ids": [heldout],
-               "heldout_gold": {"strict": strict}, "real_dev": {"strict": dev},
+               "heldout_gold": {"strict": strict, "per_document": {heldout: [strict["micro"][k] for k in (
+                   "correct", "predicted", "support")]}}, "real_dev": {"strict": dev},
                "baseline_real_dev": {"strict": {"micro": {"f1": 0.5}}}}
     (d / "metrics.json").write_text(json.dumps(metrics))
     (d / "config.yaml").write_text(yaml.safe_dump({"seed": seed, "generated_seed": 1}))
     return d
+
+
+def test_per_document_counts_add_up_to_the_micro_row_and_the_interval_holds_the_score():
+    other = Document("e", TEXT, [span("الفريق", "MILITARY_RANK")])
+    pred = {"d": [span("أركان الجيش الليبي", "UNIT"), span("القيادة العامة", "UNIT")], "e": [span("الفريق", "MILITARY_RANK")]}
+    m = score(GOLD + [other], pred)
+    assert m["per_document"] == {"d": [1, 2, 3], "e": [1, 1, 1]}
+    micro = m["strict"]["micro"]
+    assert [sum(c[k] for c in m["per_document"].values()) for k in range(3)] == [
+        micro["correct"], micro["predicted"], micro["support"]]
+    b = m["bootstrap"]
+    assert b["micro_f1"] == micro["f1"] and b["low"] <= micro["f1"] <= b["high"] and b["documents"] == 2
+    assert b["low"] < b["high"]  # one document is perfect, the other is not: resamples differ
+    assert score(GOLD, {"d": []})["bootstrap"] is None  # one document: no interval
+
+
+def test_paired_bootstrap_of_a_system_against_itself_is_zero_and_the_better_one_is_positive():
+    a = {f"d{i}": [2, 3, 3] for i in range(6)}
+    worse = {f"d{i}": [1, 3, 3] for i in range(6)}
+    assert bootstrap_f1(a, a) == {"micro_f1": 0.0, "low": 0.0, "high": 0.0, "resamples": 2000, "documents": 6}
+    d = bootstrap_f1(a, worse)
+    assert d["micro_f1"] > 0 and d["low"] > 0
+    assert bootstrap_f1(a, worse) == d  # seeded
 
 
 def test_pool_runs_pools_held_out_articles_by_counts_and_spreads_the_dev_set(tmp_path):
@@ -84,6 +108,7 @@ def test_pool_runs_pools_held_out_articles_by_counts_and_spreads_the_dev_set(tmp
     assert "pooled over 2 runs (seed 42" in report and "seed 7" not in report
     assert "| UNIT | 0.800 | 0.667 | 0.727 | 6 |" in report
     assert "| micro | 0.571 | 0.500 | 0.533 | 8 |" in report
+    assert "Pooled strict micro F1 0.533, 95% interval" in report and "of the 2 documents" in report
     assert "| micro | 0.700 | 0.100 | 0.600 | 0.800 |" in report  # dev over all three runs
     bad = tmp_path / "unfinished"
     bad.mkdir()
