@@ -12,6 +12,6 @@ export HF_HUB_OFFLINE=1
 .venv/bin/military-ner annotations check
 .venv/bin/python train.py --config configs/offline.yaml "$@"
 .venv/bin/military-ner export --model models/offline --output models/offline-bundle
-.venv/bin/military-ner evaluate --model models/offline-bundle --gold ../shared/dev/real-dev.jsonl --out eval/offline/real-dev-bundle.json
+.venv/bin/military-ner evaluate --model models/offline-bundle --gold ../shared/dev/real-dev.jsonl --against-baseline --out eval/offline/real-dev-bundle.json
 .venv/bin/military-ner predict --model models/offline-bundle --input seeds --output eval/offline/seed-predictions.jsonl --overwrite
 echo "model: models/offline, bundle: models/offline-bundle; reports: eval/offline/report.md, eval/offline/real-dev-bundle.json"
