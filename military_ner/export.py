@@ -8,7 +8,8 @@ Steps, in order:
      batch x sequence, both axes dynamic), output `logits` (batch x sequence x labels);
   2. fuse with `onnxruntime.transformers.optimizer` (model type "bert": Attention,
      EmbedLayerNormalization, SkipLayerNormalization, BiasGelu), kept only when the fused
-     graph passes the gate and is not slower; the fusions found are recorded;
+     graph passes the gate and is not clearly slower (`FUSED_MAX_SLOWDOWN`, both timed in
+     turns); the fusions found are recorded;
   3. int8: quantization pre-processing (symbolic shape inference) on the kept graph, then
      `quantize_dynamic`, trying plain, per-channel, reduce-range and "sensitive nodes
      excluded" settings until int8 loses at most `INT8_MAX_DROP` points of strict micro F1
@@ -274,15 +275,23 @@ def _keys(spans) -> list[tuple]:
     return [(s.start, s.end, s.label) for s in spans]
 
 
-def _seconds(path: Path, batches, repeat: int = 3) -> float:
-    sess = make_session(path)
-    best = float("inf")
+def _seconds(paths: list[Path], batches, repeat: int = 5) -> list[float]:
+    """Best time of each graph over the gate inputs, the graphs taking turns in every round so
+    that a slow spell of a shared machine falls on all of them."""
+    sessions = [make_session(p) for p in paths]
+    best = [float("inf")] * len(paths)
     for _ in range(repeat):
-        t0 = time.perf_counter()
-        for i, m in batches:
-            sess.run([OUTPUT_NAME], {"input_ids": i, "attention_mask": m})
-        best = min(best, time.perf_counter() - t0)
-    return round(best, 4)
+        for k, sess in enumerate(sessions):
+            t0 = time.perf_counter()
+            for i, m in batches:
+                sess.run([OUTPUT_NAME], {"input_ids": i, "attention_mask": m})
+            best[k] = min(best[k], time.perf_counter() - t0)
+    return [round(b, 4) for b in best]
+
+
+# a fused graph is dropped only when clearly slower: within this, timings on a shared CPU are noise
+# (two exports of one model measured the fused graph 5% faster and 10% slower)
+FUSED_MAX_SLOWDOWN = 1.25
 
 
 # ---------------------------------------------------------------------------- export
@@ -319,12 +328,12 @@ def machine() -> dict:
 
 
 def choose_graph(model, tmp: Path, reference, batches, n_labels: int, log=print) -> tuple[Path, Gate, dict]:
-    """Trace, fuse, gate both graphs; keep the fused one when it passes and is not slower."""
+    """Trace, fuse, gate both graphs; keep the fused one when it passes and is not clearly slower."""
     log(f"tracing to ONNX (opset {OPSET}), then fusing with onnxruntime.transformers.optimizer (bert)")
     to_onnx(model, tmp / "raw.onnx")
     chosen, gate = tmp / "raw.onnx", validate_model_outputs(tmp / "raw.onnx", reference, batches, n_labels)
     record = {"exporter": "torch.onnx.export (TorchScript), eager attention, constant folding",
-              "bert_fusions": {}, "gate_inputs_seconds": {"unfused": _seconds(chosen, batches)},
+              "bert_fusions": {}, "gate_inputs_seconds": {},
               "at_load": "onnxruntime ORT_ENABLE_ALL"}
     try:
         record["bert_fusions"] = fuse(tmp / "raw.onnx", tmp / "fused.onnx", model.config)
@@ -335,11 +344,12 @@ def choose_graph(model, tmp: Path, reference, batches, n_labels: int, log=print)
         record["kept"] = "unfused graph: the optimizer found nothing to fuse"
         return chosen, gate, record
     fused_gate = validate_model_outputs(tmp / "fused.onnx", reference, batches, n_labels)
-    record["gate_inputs_seconds"]["fused"] = t = _seconds(tmp / "fused.onnx", batches)
+    unfused_s, fused_s = _seconds([tmp / "raw.onnx", tmp / "fused.onnx"], batches)
+    record["gate_inputs_seconds"] = {"unfused": unfused_s, "fused": fused_s}
     if fused_gate.failures:
         record["kept"] = f"unfused graph: the fused one failed the gate ({'; '.join(fused_gate.failures)})"
-    elif t > 1.05 * record["gate_inputs_seconds"]["unfused"]:
-        record["kept"] = "unfused graph: the fused one was slower on the gate inputs"
+    elif fused_s > FUSED_MAX_SLOWDOWN * unfused_s:
+        record["kept"] = f"unfused graph: the fused one was over {FUSED_MAX_SLOWDOWN:g} times slower on the gate inputs"
     else:
         chosen, gate, record["kept"] = tmp / "fused.onnx", fused_gate, "fused graph"
     return chosen, gate, record
