@@ -77,6 +77,10 @@ def test_smoke_run_writes_a_standard_model_directory_with_reports(smoke):
     metrics = json.loads((run / "metrics.json").read_text())
     assert metrics["heldout_ids"] == ["001_edbaaf092845f8a2"]
     assert metrics["heldout_gold"]["gold_entities"] > 0 and "real_dev" in metrics
+    report = (run / "report.md").read_text()
+    dev = metrics["real_dev"]["bootstrap"]
+    assert dev["documents"] == metrics["real_dev"]["documents"] and dev["low"] <= dev["micro_f1"] <= dev["high"]
+    assert "Model minus baseline, strict micro F1:" in report and "95% interval" in report
     assert "python" in metrics["command"] and "smoke.yaml" in metrics["command"]
     assert (tmp / "base" / "base_info.json").exists()
     from transformers import AutoModelForTokenClassification
