@@ -104,5 +104,6 @@ if eval_dir != out_dir:
         shutil.copy(out_dir / name, eval_dir / name)
 for key in ("heldout_gold", "real_dev"):
     if key in metrics:
-        print(f"{key}: {summary_line(metrics[key])}")
+        b = metrics[key].get("bootstrap")
+        print(f"{key}: {summary_line(metrics[key])}" + (f"; 95% interval {b['low']:.3f}-{b['high']:.3f}" if b else ""))
 print(f"model saved to {out_dir}; reports in {out_dir}/report.md and {eval_dir}/")
