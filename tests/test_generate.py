@@ -279,3 +279,22 @@ def test_task_forces_keep_the_opening_quote_inside_and_the_closing_one_outside()
                 seen += 1
                 assert d.text[s.end] in "»”\"", (d.id, s.text)
     assert seen >= 3
+
+
+def test_nationality_adjectives_agree_with_the_unit_they_follow():
+    """"القوى البحرية السورية", "أركان حرب القوات المسلحة المصرية": the adjective after a unit name
+    agrees with it (`adjective_gender`); both came out masculine before."""
+    from military_ner.data.mentions import adjective_gender
+    assert adjective_gender("القوى البحرية") == "f" and adjective_gender("أركان حرب القوات المسلحة") == "f"
+    assert adjective_gender("الجيش") == "m" and adjective_gender("سلاح الإشارة") == "m"
+    g = load_gazetteers()
+    adj_m = {a for c in g.countries.values() for a in c.adj_m} - {a for c in g.countries.values() for a in c.adj_f}
+    seen = 0
+    for d in generate_documents(1500, seed=12):
+        for s in d.entities:
+            t = d.text[s.start:s.end].replace("ـ", "")
+            m = re.search(r"(?:القوى \S+|أركان حرب القوات المسلحة|قوات السلطان المسلحة) (\S+)$", t)
+            if m:
+                seen += 1
+                assert m.group(1) not in adj_m, (d.id, t)
+    assert seen >= 3

@@ -24,7 +24,7 @@ Seg = tuple[str, "str | None"]
 PUNCT_START = ("،", ",", ".", ":", "؛", ")", "»", "”", "؟", "!")
 QUOTES = [("“", "”"), ("«", "»"), ('"', '"'), ("(", ")"), ("″", "″")]
 FEMININE_HEADS = ("قيادة", "رئاسة", "هيئة", "إدارة", "مديرية", "قوة", "كلية", "أكاديمية", "مفتشية", "بعثة",
-                  "منطقة", "ناحية", "مدرسة", "بحرية", "كتيبة", "فرقة", "سرية", "مجموعة", "قوات")
+                  "منطقة", "ناحية", "مدرسة", "بحرية", "كتيبة", "فرقة", "سرية", "مجموعة", "قوات", "قوى")
 
 
 def o(text: str) -> list[Seg]:
@@ -68,6 +68,14 @@ def gender_of(name: str) -> str:
     head = name.split()[0]
     head = head[2:] if head.startswith("ال") else head
     return "f" if head in FEMININE_HEADS or head.endswith(("ة", "ات")) else "m"
+
+
+def adjective_gender(name: str) -> str:
+    """The gender of a nationality adjective put after `name`: a long name that ends in a
+    feminine adjective takes it from there ("أركان حرب القوات المسلحة" -> "المصرية"), any
+    other from its head noun ("القوى البحرية" -> "السورية", "الجيش" -> "السوري")."""
+    words = name.split()
+    return "f" if len(words) >= 3 and words[-1].endswith("ة") else gender_of(name)
 
 
 def indefinite(adj: str) -> str:
@@ -366,7 +374,7 @@ class Picker:
                 pool = with_mark
                 names = lambda u: tuple(n for n in (u.name,) * 3 + u.variants if has(n))
             else:  # "جيش البر" -> "جيش البر التونسي"
-                names = lambda u: (f"{u.name} {(c.adj_f if gender_of(u.name) == 'f' else c.adj_m)[0]}",)
+                names = lambda u: (f"{u.name} {(c.adj_f if adjective_gender(u.name) == 'f' else c.adj_m)[0]}",)
         if not pool:
             return None
         u = rng.choice(pool)
@@ -397,7 +405,7 @@ class Picker:
         if full.startswith("القوات المسلحة") and official and rng.random() < 0.3:
             return f"{full} {attach_word('ل', rng.choice(official))}"
         if kind in ("service", "special", "academy", "forces") and full.startswith("ال"):  # not "أركان ..."
-            return f"{full} {(country.adj_f if gender_of(full) == 'f' else country.adj_m)[k]}"
+            return f"{full} {(country.adj_f if adjective_gender(full) == 'f' else country.adj_m)[k]}"
         if kind in ("staff_body", "directorate") and not any(w in full for w in ("القوات", "الجيش", "للجيش")):
             parent = fill_country(rng.choice(self.g.composed["parents"][:2]), country, k)
             return f"{full} {attach_word(rng.choice(['ل', 'ب']), parent)}"
