@@ -207,10 +207,9 @@ def _section(title: str, metrics: dict | None, note: str = "") -> list[str]:
 
 
 def interval_line(b: dict, what: str = "Strict micro F1", signed: bool = False) -> str:
-    value = f"{b['micro_f1']:+.3f}" if signed else f"{b['micro_f1']:.3f}"
-    return (f"{what} {value}, 95% interval {b['low']:+.3f} to {b['high']:+.3f}" if signed else
-            f"{what} {value}, 95% interval {b['low']:.3f} to {b['high']:.3f}") + (
-            f" over {b['resamples']} resamples of the {b['documents']} documents (`evaluation.bootstrap_f1`).")
+    f = "+.3f" if signed else ".3f"
+    return (f"{what} {b['micro_f1']:{f}}, 95% interval {b['low']:{f}} to {b['high']:{f}} over {b['resamples']} "
+            f"resamples of the {b['documents']} documents (`evaluation.bootstrap_f1`).")
 
 
 def write_run_report(out_dir: Path, metrics: dict, command: str, config: dict, cv: dict | None = None) -> None:
