@@ -131,15 +131,14 @@ def build_tokenizer(texts: list[str], vocab_size: int, pre: Preprocessing, model
 
     from tokenizers import Tokenizer, models, pre_tokenizers, processors
     from transformers import PreTrainedTokenizerFast
-    tok = Tokenizer(models.WordPiece(unk_token="[UNK]", max_input_chars_per_word=100))
-    tok.normalizer = tokenizer_normalizer(pre)
-    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    normalizer, pre_tokenizer = tokenizer_normalizer(pre), pre_tokenizers.BertPreTokenizer()
     word_counts: Counter[str] = Counter()
-    for t in texts:
-        line = tok.normalizer.normalize_str(" ".join(model_words(t, pre)[1]))
-        word_counts.update(w for w, _ in tok.pre_tokenizer.pre_tokenize_str(line))
+    for t in texts:  # the words exactly as the finished tokenizer will see them
+        line = normalizer.normalize_str(" ".join(model_words(t, pre)[1]))
+        word_counts.update(w for w, _ in pre_tokenizer.pre_tokenize_str(line))
     vocab = learn_wordpiece_vocab(word_counts, vocab_size)
-    tok.model = models.WordPiece({w: i for i, w in enumerate(vocab)}, unk_token="[UNK]", max_input_chars_per_word=100)
+    tok = Tokenizer(models.WordPiece({w: i for i, w in enumerate(vocab)}, unk_token="[UNK]", max_input_chars_per_word=100))
+    tok.normalizer, tok.pre_tokenizer = normalizer, pre_tokenizer
     tok.post_processor = processors.TemplateProcessing(
         single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B [SEP]",
         special_tokens=[("[CLS]", tok.token_to_id("[CLS]")), ("[SEP]", tok.token_to_id("[SEP]"))])
