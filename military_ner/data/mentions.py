@@ -78,6 +78,11 @@ def adjective_gender(name: str) -> str:
     return "f" if len(words) >= 3 and words[-1].endswith("ة") else gender_of(name)
 
 
+def nationality_after(name: str, country, k: int = 0) -> str:
+    """Country's k-th nationality adjective in the gender that `name` takes (`adjective_gender`)."""
+    return (country.adj_f if adjective_gender(name) == "f" else country.adj_m)[k]
+
+
 def indefinite(adj: str) -> str:
     """"المصرية" -> "مصرية", "الكورية الجنوبية" -> "كورية جنوبية"."""
     return " ".join(w[2:] if w.startswith("ال") else w for w in adj.split())
@@ -374,7 +379,7 @@ class Picker:
                 pool = with_mark
                 names = lambda u: tuple(n for n in (u.name,) * 3 + u.variants if has(n))
             else:  # "جيش البر" -> "جيش البر التونسي"
-                names = lambda u: (f"{u.name} {(c.adj_f if adjective_gender(u.name) == 'f' else c.adj_m)[0]}",)
+                names = lambda u: (f"{u.name} {nationality_after(u.name, c)}",)
         if not pool:
             return None
         u = rng.choice(pool)
@@ -405,7 +410,7 @@ class Picker:
         if full.startswith("القوات المسلحة") and official and rng.random() < 0.3:
             return f"{full} {attach_word('ل', rng.choice(official))}"
         if kind in ("service", "special", "academy", "forces") and full.startswith("ال"):  # not "أركان ..."
-            return f"{full} {(country.adj_f if adjective_gender(full) == 'f' else country.adj_m)[k]}"
+            return f"{full} {nationality_after(full, country, k)}"
         if kind in ("staff_body", "directorate") and not any(w in full for w in ("القوات", "الجيش", "للجيش")):
             parent = fill_country(rng.choice(self.g.composed["parents"][:2]), country, k)
             return f"{full} {attach_word(rng.choice(['ل', 'ب']), parent)}"
