@@ -53,6 +53,7 @@ class TrainConfig:
     epochs: float = 3.0
     max_steps: int = -1
     batch_size: int = 16
+    group_by_length: bool = True    # batch windows of similar length (less padding), same order on --resume
     lr: float = 5e-5
     warmup_ratio: float = 0.1
     weight_decay: float = 0.01
@@ -159,6 +160,60 @@ def encode(docs: list[Document], tokenizer, pre: Preprocessing, max_length: int,
     return Dataset.from_dict(rows)
 
 
+def length_grouped_order(lengths, batch_size: int, seed: int, epoch: int, pool: int = 64) -> list[int]:
+    """One epoch's order of training windows, cut into batches of similar length.
+
+    Windows are shuffled, taken `pool` batches at a time, sorted by length inside the pool
+    and cut into batches; the full batches are then shuffled and the one short batch, if
+    any, goes last (so the DataLoader's cuts fall on batch edges). Padding per batch shrinks
+    to almost nothing, while every batch still mixes windows from all over the data. The
+    order is a function of (seed, epoch) alone, so a resumed run repeats the batches an
+    uninterrupted run would have seen."""
+    import numpy as np
+    lengths = np.asarray(lengths)
+    rng = np.random.default_rng([seed, epoch])
+    idx = rng.permutation(len(lengths))
+    batches = []
+    for s in range(0, len(idx), batch_size * pool):
+        chunk = idx[s:s + batch_size * pool]
+        chunk = chunk[np.argsort(-lengths[chunk], kind="stable")]
+        batches += [chunk[i:i + batch_size] for i in range(0, len(chunk), batch_size)]
+    short = [b for b in batches if len(b) < batch_size]
+    full = [b for b in batches if len(b) == batch_size]
+    return [int(i) for k in rng.permutation(len(full)) for i in full[k]] + [int(i) for b in short for i in b]
+
+
+class LengthGroupedSampler:
+    """`length_grouped_order` as a DataLoader sampler; the Trainer calls `set_epoch`."""
+
+    def __init__(self, lengths, batch_size: int, seed: int):
+        self.lengths, self.batch_size, self.seed, self.epoch = list(lengths), batch_size, seed, 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = int(epoch)
+
+    def __len__(self) -> int:
+        return len(self.lengths)
+
+    def __iter__(self):
+        return iter(length_grouped_order(self.lengths, self.batch_size, self.seed, self.epoch))
+
+
+def trainer_class(group_by_length: bool):
+    """transformers' Trainer, or one whose training order is `LengthGroupedSampler` (the
+    Trainer's own length grouping draws from the global random state, which --resume
+    does not restore at the same point)."""
+    from transformers import Trainer
+    if not group_by_length:
+        return Trainer
+
+    class LengthGroupedTrainer(Trainer):
+        def _get_train_sampler(self, train_dataset=None):
+            ds = self.train_dataset if train_dataset is None else train_dataset
+            return LengthGroupedSampler(map(len, ds["input_ids"]), self.args.train_batch_size, self.args.seed)
+    return LengthGroupedTrainer
+
+
 class Collator:
     def __init__(self, pad_id: int):
         self.pad_id = pad_id
@@ -223,7 +278,7 @@ def fine_tune(cfg: TrainConfig, train_docs: list[Document], dev_docs: list[Docum
     """Fine-tune `cfg.model` on `train_docs`; early-stop on `dev_docs` when there are any.
     Saves a standard Hugging Face model directory into `out_dir` and returns (model, tokenizer)."""
     import torch
-    from transformers import EarlyStoppingCallback, Trainer, TrainingArguments, set_seed
+    from transformers import EarlyStoppingCallback, TrainingArguments, set_seed
 
     from .modeling import load_checkpoint, save_preprocessing
 
@@ -251,9 +306,9 @@ def fine_tune(cfg: TrainConfig, train_docs: list[Document], dev_docs: list[Docum
         disable_tqdm=False,
     )
     callbacks = [EarlyStoppingCallback(cfg.early_stopping_patience)] if dev_ds and cfg.early_stopping_patience else []
-    trainer = Trainer(model=model, args=args, train_dataset=train_ds, eval_dataset=dev_ds,
-                      data_collator=Collator(tok.pad_token_id), compute_metrics=window_f1 if dev_ds else None,
-                      callbacks=callbacks)
+    trainer = trainer_class(cfg.group_by_length)(
+        model=model, args=args, train_dataset=train_ds, eval_dataset=dev_ds, data_collator=Collator(tok.pad_token_id),
+        compute_metrics=window_f1 if dev_ds else None, callbacks=callbacks)
     start = last_complete_checkpoint(ckpt_dir, log) if resume else None
     if resume and start is None:
         log(f"--resume: no complete checkpoint in {ckpt_dir}, starting from the beginning")

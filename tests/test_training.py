@@ -204,3 +204,55 @@ def test_parallel_runs_hold_out_each_article_once_and_pool_them(root, smoke, tmp
         assert json.loads((out / f"heldout-{i}" / "metrics.json").read_text())["heldout_ids"] == [i]
     report = (out / "report.md").read_text()
     assert f"pooled over {len(ids)} runs (seed 42" in report and "over 6 runs" in report
+
+
+def test_length_grouped_order_is_a_seeded_permutation_with_little_padding():
+    import random
+
+    from military_ner.training import length_grouped_order
+    r = random.Random(0)
+    lengths = [r.choice([128] * 5 + list(range(10, 128))) for _ in range(1000)]
+    order = length_grouped_order(lengths, 32, seed=42, epoch=0)
+    assert sorted(order) == list(range(1000))
+    assert order == length_grouped_order(lengths, 32, seed=42, epoch=0)
+    assert order != length_grouped_order(lengths, 32, seed=42, epoch=1)
+    assert order != length_grouped_order(lengths, 32, seed=7, epoch=0)
+    batches = [order[k:k + 32] for k in range(0, 1000, 32)]
+    assert all(len(b) == 32 for b in batches[:-1]) and len(batches[-1]) == 1000 % 32  # the short batch last
+    shuffled = list(range(1000))
+    r.shuffle(shuffled)
+
+    def fill(o):
+        return sum(lengths) / sum(max(lengths[i] for i in o[k:k + 32]) * len(o[k:k + 32]) for k in range(0, 1000, 32))
+    assert fill(order) > 0.95 > fill(shuffled) + 0.2
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("group_by_length", [True, False])
+def test_resume_from_a_checkpoint_gives_the_weights_of_an_uninterrupted_run(root, smoke, tmp_path, monkeypatch,
+                                                                            group_by_length):
+    """Resuming mid-epoch, several epochs before the end, repeats the uninterrupted run exactly:
+    the training order depends on (seed, epoch) only, and the Trainer restores the rest."""
+    import torch
+    from safetensors.torch import load_file
+
+    from military_ner import training
+    from military_ner.annotations import load_gold
+    tmp, _, _ = smoke
+    cfg = load_config(root / "configs/smoke.yaml", {
+        "model": str(tmp / "base"), "max_steps": 24, "eval_every": 10, "early_stopping_patience": 0,
+        "generated_docs": 6, "gold_repeat": 1, "group_by_length": group_by_length})
+    gold = load_gold(root / cfg.annotations, root / cfg.seeds)[:2]
+    docs = training.training_documents(cfg, gold, log=lambda *_: None)
+    quiet = dict(log=lambda *_: None)
+    training.fine_tune(cfg, docs, [], tmp_path / "whole", **quiet)
+    monkeypatch.setattr(training.shutil, "rmtree", lambda *a, **k: None)  # keep the checkpoints this time
+    _, _, stats = training.fine_tune(cfg, docs, [], tmp_path / "cut", **quiet)
+    per_epoch = -(-stats["train_windows"] // cfg.batch_size)
+    assert 20 % per_epoch and 20 // per_epoch < 24 // per_epoch  # resumed mid-epoch, with an epoch still to start
+    shutil.rmtree(tmp_path / "cut" / "checkpoints" / "checkpoint-24")  # as if killed after step 20
+    (tmp_path / "cut" / "model.safetensors").unlink()
+    training.fine_tune(cfg, docs, [], tmp_path / "cut", resume=True, **quiet)
+    want, got = load_file(tmp_path / "whole" / "model.safetensors"), load_file(tmp_path / "cut" / "model.safetensors")
+    assert want.keys() == got.keys()
+    assert all(torch.equal(want[k], got[k]) for k in want)
