@@ -186,6 +186,23 @@ def test_masked_lm_pretraining_lowers_the_loss_and_the_base_loads(tmp_path):
     assert model.config.num_hidden_layers == 1 and len(tok) <= 600
 
 
+def test_masked_lm_loss_is_the_full_heads_loss():
+    """pretrain_mlm runs the MLM head on masked positions only; the loss must be the one
+    BertForMaskedLM computes over every position."""
+    import torch
+    from transformers import BertConfig, BertForMaskedLM
+
+    from military_ner.offline import masked_lm_loss
+    torch.manual_seed(0)
+    model = BertForMaskedLM(BertConfig(vocab_size=300, hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
+                                       intermediate_size=64, max_position_embeddings=64)).eval()
+    ids = torch.randint(5, 300, (4, 40))
+    labels = torch.where(torch.rand(ids.shape) < 0.15, ids, torch.full_like(ids, -100))
+    labels[0, 0] = ids[0, 0]
+    want = model(input_ids=ids, labels=labels).loss
+    assert torch.allclose(masked_lm_loss(model, ids, labels), want, rtol=1e-5, atol=1e-6)
+
+
 @pytest.mark.slow
 def test_parallel_runs_hold_out_each_article_once_and_pool_them(root, smoke, tmp_path):
     """scripts/parallel_runs.sh: one run per gold article held out, the extra seeds asked for,
