@@ -44,6 +44,8 @@ class TrainConfig:
     generated_docs: int = 0         # synthetic articles from the data engine (0 = gold only)
     generated_seed: int = 1
     generated_filler: float = 0.0   # mean O-labelled sentences of real Arabic words per generated article
+    generated_name_noise: float = 0.0  # share of long unit/exercise names with a word swapped for a real one
+    generated_split: str = "all"    # "train": generate without the held-out fifth of the gazetteer names
     augment_copies: int = 0         # mention-replaced copies of each training gold article
     real_dev: str = "../shared/dev/real-dev.jsonl"  # real news, scored for the report only, never trained on
     # --- windows: long documents are cut with overlap, never truncated
@@ -121,11 +123,12 @@ def repo_path(p: str) -> Path:
 
 # ---------------------------------------------------------------------------- data
 
-def generated_documents(n: int, seed: int, filler: float = 0.0) -> list[Document]:
-    if n <= 0:
+def generated_documents(cfg: TrainConfig) -> list[Document]:
+    if cfg.generated_docs <= 0:
         return []
     from .data.generate import generate_documents
-    return generate_documents(n, seed, filler)
+    return generate_documents(cfg.generated_docs, cfg.generated_seed, cfg.generated_filler, cfg.generated_name_noise,
+                              cfg.generated_split)
 
 
 def training_documents(cfg: TrainConfig, train_gold: list[Document], log=print) -> list[Document]:
@@ -134,10 +137,11 @@ def training_documents(cfg: TrainConfig, train_gold: list[Document], log=print) 
     if cfg.augment_copies > 0:
         from .data.augment import augment_documents
         docs += augment_documents(train_gold, cfg.augment_copies, cfg.seed)
-    docs += generated_documents(cfg.generated_docs, cfg.generated_seed, cfg.generated_filler)
+    docs += generated_documents(cfg)
     log(f"training data: {len(train_gold)} gold articles x{cfg.gold_repeat}, "
         f"{cfg.augment_copies} augmented copies each, {cfg.generated_docs} generated articles "
-        f"(~{cfg.generated_filler} filler sentences each)")
+        f"(~{cfg.generated_filler} filler sentences each, {cfg.generated_name_noise:.0%} of long names with a "
+        f"swapped word{', held-out names left out' if cfg.generated_split != 'all' else ''})")
     return docs
 
 

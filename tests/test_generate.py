@@ -298,3 +298,46 @@ def test_nationality_adjectives_agree_with_the_unit_they_follow():
                 seen += 1
                 assert m.group(1) not in adj_m, (d.id, t)
     assert seen >= 3
+
+
+def test_name_noise_swaps_one_inner_word_of_long_names_and_keeps_the_rest(docs):
+    from military_ner.data.generate import _bare, _nationality_stems
+    noisy = generate_documents(50, seed=7, name_noise=0.5)
+    assert [(d.text, d.entities) for d in generate_documents(50, seed=7, name_noise=0.5)] == \
+        [(d.text, d.entities) for d in noisy]
+    changed = 0
+    for clean, d in zip(docs, noisy):
+        spans_to_tags(split_words(d.text), d.entities, where=f"{d.id}: ")  # still on the word grid
+        assert len(clean.entities) == len(d.entities)
+        for a, b in zip(clean.entities, d.entities):
+            assert a.label == b.label
+            # the surface noise drawn after a longer or shorter name falls elsewhere: compare without it
+            old, new = (re.sub("[\u064b-\u0652\u0640]", "", x.text).split(" ") for x in (a, b))
+            if old == new:
+                continue
+            changed += 1
+            assert a.label in ("UNIT", "EXERCISE") and len(old) == len(new) >= 3, (a.text, b.text)
+            # one word per name, or more where words swapped in earlier names of the article recur
+            diff = [j for j in range(len(old)) if old[j] != new[j]]
+            assert diff and diff[0] > 0, (a.text, b.text)  # never the head
+            for j in diff:
+                assert _bare(old[j]) not in _nationality_stems() and not old[j].isdigit()
+                assert old[j].startswith("ال") == new[j].startswith("ال")  # the article is kept
+    assert changed > 20
+    # noise off: exactly the articles without it
+    assert [(d.text, d.entities) for d in generate_documents(50, seed=7, name_noise=0.0)] == \
+        [(d.text, d.entities) for d in docs]
+
+
+def test_train_split_leaves_out_the_held_out_names():
+    from military_ner.data.gazetteers import held_out, held_out_texts
+    full, train = load_gazetteers(), load_gazetteers(split="train")
+    gone = [e.name for e in full.exercises if e not in train.exercises]
+    assert gone and all(held_out(n) for n in gone)
+    assert set(held_out_texts()) >= set(gone)
+    assert all(train.units[c] for c in full.units)  # every country keeps units to pick from
+    texts = [s.text for d in generate_documents(200, seed=3, split="train") for s in d.entities
+             if s.label == "EXERCISE"]
+    assert texts and not [t for t in texts if any(n in t for n in gone)]
+    with pytest.raises(ValueError, match="gazetteer split must be one of all, train"):
+        load_gazetteers(split="test")

@@ -21,12 +21,13 @@ from __future__ import annotations
 
 import random
 import re
+from functools import lru_cache
 
 from ..schema import Document, Span
 from ..text import is_punct, is_space
 from . import templates as T
 from .article import Article
-from .filler import Filler
+from .filler import Filler, filler_vocabulary
 from .gazetteers import Gazetteers, load_gazetteers
 from .mentions import Picker, Seg, join, o
 
@@ -165,8 +166,78 @@ def add_filler(lines: list[list[Seg]], filler: Filler, mean: float, rng: random.
             lines[at] = lines[at] + [(" " + filler.sentence(rng), None)]
 
 
+NOISY_TYPES = ("UNIT", "EXERCISE")
+CLITIC_START = ("ال", "و", "ب", "ل", "ف", "ك")
+
+
+@lru_cache(maxsize=2)
+def _swap_pools(n_words: int = 30000) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Filler words for `add_name_noise`: (stems of definite nouns and adjectives, words without
+    a proclitic)."""
+    common, rare = filler_vocabulary(n_words)
+    words = common + rare
+    return (tuple(w[2:] for w in words if w.startswith("ال") and len(w) >= 5),
+            tuple(w for w in words if not w.startswith(CLITIC_START)))
+
+
+@lru_cache(maxsize=1)
+def _nationality_stems() -> frozenset[str]:
+    g = load_gazetteers()
+    return frozenset(w.removeprefix("ال") for c in g.countries.values() for a in (*c.adj_m, *c.adj_f)
+                     for w in a.split())
+
+
+def _bare(word: str) -> str:
+    for p in ("وبال", "وال", "بال", "لل", "ال"):
+        if word.startswith(p):
+            return word[len(p):]
+    return word
+
+
+def _swap_word(word: str, rng: random.Random) -> str:
+    """A random real word in place of `word`, with its definite article and clitics
+    ("بالبرية" -> "بالX", "البرية" -> "الX"; "قتال" -> "X")."""
+    definite, bare = _swap_pools()
+    for p in ("وبال", "وال", "بال", "لل", "ال"):
+        if word.startswith(p):
+            return p + rng.choice(definite)
+    return rng.choice(bare)
+
+
+def add_name_noise(lines: list[list[Seg]], p: float, rng: random.Random) -> None:
+    """Unit and exercise names as real news writes ones we never listed: with probability `p`, a
+    name of three words or more gets one of its words (never the first, the head that says what
+    it is, and never a number) replaced by a real Arabic word from the filler vocabulary (filler.py),
+    keeping the word's article and clitics. The swap holds for the whole article: every later
+    mention with that word changes the same way. Labels stay:
+    "[القيادة العامة للقوات الجوية]" -> "[القيادة العامة للقوات الX]". A model trained only on
+    listed names stops a span at the first word inside a name it has not seen; this teaches it
+    that the name's structure carries the span. Two-word names are left alone, so that "القوات
+    المشاركة" and the like stay generic (O)."""
+    swaps: dict[str, str] = {}
+    for line in lines:
+        for k, (text, label) in enumerate(line):
+            if label not in NOISY_TYPES:
+                continue
+            words = text.split(" ")
+            if len(words) < 3:
+                continue
+            # an exercise's name is what follows its opening quote, when it has one; nationality
+            # adjectives are a closed list the gazetteers already cover, so they are kept
+            start = max(1, next((j + 1 for j, w in enumerate(words) if not w[:1].isalpha()), 1))
+            slots = [j for j in range(start, len(words)) if words[j].isalpha() and len(words[j]) >= 3
+                     and _bare(words[j]) not in _nationality_stems()]
+            words = [swaps.get(w, w) if j in slots else w for j, w in enumerate(words)]
+            fresh = [j for j in slots if words[j] not in swaps.values()]
+            if fresh and not any(words[j] in swaps.values() for j in slots) and rng.random() < p:
+                j = rng.choice(fresh)
+                swaps[words[j]] = _swap_word(words[j], rng)
+                words[j] = swaps[words[j]]
+            line[k] = (" ".join(words), label)
+
+
 def generate_document(g: Gazetteers, pick: Picker, seed: int, i: int, filler: Filler | None = None,
-                      filler_mean: float = 0.0) -> Document:
+                      filler_mean: float = 0.0, name_noise: float = 0.0) -> Document:
     rng = random.Random(f"military-ner:{seed}:{i}")
     pick.rng = rng
     host = rng.choice(g.hosts())
@@ -174,6 +245,8 @@ def generate_document(g: Gazetteers, pick: Picker, seed: int, i: int, filler: Fi
     lines = compose(art)
     if filler and filler_mean > 0:  # own random stream: the article itself is the same with or without filler
         add_filler(lines, filler, filler_mean, random.Random(f"military-ner:filler:{seed}:{i}"))
+    if name_noise > 0:  # its own stream too
+        add_name_noise(lines, name_noise, random.Random(f"military-ner:name-noise:{seed}:{i}"))
     doc_id = f"gen-{seed}-{i:05d}"
     text, spans = assemble(lines, rng, doc_id)
     meta = {"source": "generated", "kind": art.kind, "country": host, "guest": art.guest.code,
@@ -181,12 +254,18 @@ def generate_document(g: Gazetteers, pick: Picker, seed: int, i: int, filler: Fi
     return Document(doc_id, text, spans, meta)
 
 
-def generate_documents(n: int, seed: int, filler: float = 0.0) -> list[Document]:
+def generate_documents(n: int, seed: int, filler: float = 0.0, name_noise: float = 0.0,
+                       split: str = "all") -> list[Document]:
     """`n` labelled synthetic articles, deterministic for `seed` (article i depends only on seed and i).
-    `filler`: mean number of O-labelled sentences of real Arabic words mixed into each (filler.py)."""
+    `filler`: mean number of O-labelled sentences of real Arabic words mixed into each (filler.py).
+    `name_noise`: share of unit and exercise names with one word swapped for a real word
+    (`add_name_noise`). `split="train"`: drawn from gazetteers without their held-out fifth of
+    names (`gazetteers.load_gazetteers`), for measuring generalisation to unseen names."""
     if filler < 0:
         raise ValueError(f"filler must be >= 0 (sentences per article), got {filler}")
-    g = load_gazetteers()
+    if not 0 <= name_noise <= 1:
+        raise ValueError(f"name_noise must be a share between 0 and 1, got {name_noise}")
+    g = load_gazetteers(split=split)
     pick = Picker(g, random.Random(seed))
     fill = Filler() if filler > 0 else None
-    return [generate_document(g, pick, seed, i, fill, filler) for i in range(n)]
+    return [generate_document(g, pick, seed, i, fill, filler, name_noise) for i in range(n)]
