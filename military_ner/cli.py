@@ -58,7 +58,7 @@ def cmd_annotations_import(args) -> int:
 def cmd_data_generate(args) -> int:
     from .data.generate import generate_documents
     from .schema import write_span_jsonl
-    docs = generate_documents(args.n, args.seed, args.filler)
+    docs = generate_documents(args.n, args.seed, args.filler, args.name_noise, person_noise=args.person_noise)
     n = write_span_jsonl(docs, args.out)
     counts: dict[str, int] = {}
     for d in docs:
@@ -237,6 +237,11 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--seed", type=int, default=0, help="random seed; the same seed gives the same articles")
     q.add_argument("--filler", type=float, default=0.0,
                    help="mean O-labelled sentences of real Arabic words mixed into each article (default 0)")
+    q.add_argument("--name-noise", type=float, default=0.0,
+                   help="share of long unit and exercise names with one inner word swapped for a real Arabic word "
+                        "(default 0; see data/README.md)")
+    q.add_argument("--person-noise", type=float, default=0.0,
+                   help="share of family names replaced by new ones made from two listed names (default 0)")
     q.add_argument("--out", required=True, help="output .jsonl file")
     q.set_defaults(func=cmd_data_generate)
 

@@ -45,6 +45,7 @@ class TrainConfig:
     generated_seed: int = 1
     generated_filler: float = 0.0   # mean O-labelled sentences of real Arabic words per generated article
     generated_name_noise: float = 0.0  # share of long unit/exercise names with a word swapped for a real one
+    generated_person_noise: float = 0.0  # share of family names replaced by new ones (data/generate.py)
     generated_split: str = "all"    # "train": generate without the held-out fifth of the gazetteer names
     augment_copies: int = 0         # mention-replaced copies of each training gold article
     real_dev: str = "../shared/dev/real-dev.jsonl"  # real news, scored for the report only, never trained on
@@ -102,6 +103,9 @@ def load_config(path: str | Path | None, overrides: dict | None = None) -> Train
     values = {k: _coerce(k, v, getattr(defaults, k)) for k, v in raw.items()}
     cfg = TrainConfig(**values)
     Preprocessing.from_dict(cfg.preprocessing)  # validate now, not after an hour of training
+    from .data.gazetteers import SPLITS
+    if cfg.generated_split not in SPLITS:
+        raise ValueError(f"config key 'generated_split' must be one of {', '.join(SPLITS)}, got {cfg.generated_split!r}")
     return cfg
 
 
@@ -128,7 +132,7 @@ def generated_documents(cfg: TrainConfig) -> list[Document]:
         return []
     from .data.generate import generate_documents
     return generate_documents(cfg.generated_docs, cfg.generated_seed, cfg.generated_filler, cfg.generated_name_noise,
-                              cfg.generated_split)
+                              cfg.generated_split, cfg.generated_person_noise)
 
 
 def training_documents(cfg: TrainConfig, train_gold: list[Document], log=print) -> list[Document]:
@@ -141,7 +145,8 @@ def training_documents(cfg: TrainConfig, train_gold: list[Document], log=print) 
     log(f"training data: {len(train_gold)} gold articles x{cfg.gold_repeat}, "
         f"{cfg.augment_copies} augmented copies each, {cfg.generated_docs} generated articles "
         f"(~{cfg.generated_filler} filler sentences each, {cfg.generated_name_noise:.0%} of long names with a "
-        f"swapped word{', held-out names left out' if cfg.generated_split != 'all' else ''})")
+        f"swapped word, {cfg.generated_person_noise:.0%} of family names new"
+        f"{', held-out names left out' if cfg.generated_split != 'all' else ''})")
     return docs
 
 

@@ -341,3 +341,31 @@ def test_train_split_leaves_out_the_held_out_names():
     assert texts and not [t for t in texts if any(n in t for n in gone)]
     with pytest.raises(ValueError, match="gazetteer split must be one of all, train"):
         load_gazetteers(split="test")
+
+
+def test_person_noise_gives_family_names_no_list_has_in_every_mention(docs):
+    from military_ner.data.generate import _family_names
+    family = _family_names("all")
+    noisy = generate_documents(50, seed=7, person_noise=0.5)
+    strip = lambda t: re.sub("[\u064b-\u0652\u0640]", "", t)  # noqa: E731  surface noise moves with lengths
+    new_names = 0
+    for clean, d in zip(docs, noisy):
+        spans_to_tags(split_words(d.text), d.entities, where=f"{d.id}: ")
+        assert [s.label for s in clean.entities] == [s.label for s in d.entities]
+        mapping = {}
+        for a, b in zip(clean.entities, d.entities):
+            old, new = strip(a.text).split(" "), strip(b.text).split(" ")
+            if old == new:
+                continue
+            assert a.label == "FOREIGN_ENVOY" and len(old) == len(new), (a.text, b.text)
+            for w, v in zip(old, new):
+                if w != v:
+                    cut = 1 if w.startswith("و") and w[1:] in family else 0  # the clitic و stays
+                    assert w[cut:] in family and v[cut:] not in family and w[:cut] == v[:cut]
+                    assert mapping.setdefault(w, v) == v  # the same new name in every mention
+                    new_names += 1
+    assert new_names > 20
+    # local officials' names (O) change as well, so that a new name alone does not mean "envoy"
+    gone = [n for clean, d in zip(docs, noisy) for n in clean.meta["local_names"]
+            if n.split()[-1] in family and strip(n.split()[-1]) not in strip(d.text)]
+    assert len(gone) > 5

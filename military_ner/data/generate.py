@@ -236,8 +236,57 @@ def add_name_noise(lines: list[list[Seg]], p: float, rng: random.Random) -> None
             line[k] = (" ".join(words), label)
 
 
+ARABIC_RUN = re.compile(r"[\u0621-\u064A]+")
+
+
+@lru_cache(maxsize=2)
+def _family_names(split: str) -> dict[str, tuple[str, ...]]:
+    """Every family name of the gazetteers (of this split) -> the family names of its origin."""
+    g = load_gazetteers(split=split)
+    return {f: o.family for o in g.names.values() for f in o.family if len(f) >= 3}
+
+
+def _novel_name(name: str, kin: tuple[str, ...], rng: random.Random) -> str | None:
+    """A family name no list has: the front of `name` joined to the back of another name of the
+    same origin ("ماكنزي" + "أوستن" -> "ماكستن"), so it looks like the names it stands for."""
+    for _ in range(4):
+        other = rng.choice(kin)
+        if other == name or len(other) < 3:
+            continue
+        new = name[:max(2, len(name) // 2 + rng.choice((-1, 0, 1)))] + other[len(other) // 2 + rng.choice((-1, 0, 1)):]
+        if len(new) >= 3 and new not in _family_names("all"):
+            return new
+    return None
+
+
+def add_person_noise(lines: list[list[Seg]], p: float, rng: random.Random, split: str = "all") -> None:
+    """People as real news names them, with names no list of ours has: with probability `p`, each
+    family name in the article (of an envoy, a visiting officer or a local official alike) becomes
+    a new one made from two names of its origin (`_novel_name`), in every mention, labelled or
+    not, with its clitic kept ("وبرينان" -> "وبرياتس"). Labels stay. A model trained on listed
+    names learns the names; real news brings new ones, and only the context (the title, the
+    role, whose country) tells an envoy from a local official."""
+    family = _family_names(split)
+    swaps: dict[str, str | None] = {}
+
+    def repl(m: re.Match) -> str:
+        word = m.group(0)
+        clitic, bare = ("و", word[1:]) if word.startswith("و") and word[1:] in family else ("", word)
+        if bare not in family:
+            return word
+        if bare not in swaps:
+            swaps[bare] = _novel_name(bare, family[bare], rng) if rng.random() < p else None
+        return clitic + (swaps[bare] or bare)
+
+    for line in lines:
+        for k, (text, label) in enumerate(line):
+            if label in (None, "FOREIGN_ENVOY"):
+                line[k] = (ARABIC_RUN.sub(repl, text), label)
+
+
 def generate_document(g: Gazetteers, pick: Picker, seed: int, i: int, filler: Filler | None = None,
-                      filler_mean: float = 0.0, name_noise: float = 0.0) -> Document:
+                      filler_mean: float = 0.0, name_noise: float = 0.0, person_noise: float = 0.0,
+                      split: str = "all") -> Document:
     rng = random.Random(f"military-ner:{seed}:{i}")
     pick.rng = rng
     host = rng.choice(g.hosts())
@@ -245,8 +294,10 @@ def generate_document(g: Gazetteers, pick: Picker, seed: int, i: int, filler: Fi
     lines = compose(art)
     if filler and filler_mean > 0:  # own random stream: the article itself is the same with or without filler
         add_filler(lines, filler, filler_mean, random.Random(f"military-ner:filler:{seed}:{i}"))
-    if name_noise > 0:  # its own stream too
+    if name_noise > 0:  # its own streams too
         add_name_noise(lines, name_noise, random.Random(f"military-ner:name-noise:{seed}:{i}"))
+    if person_noise > 0:
+        add_person_noise(lines, person_noise, random.Random(f"military-ner:person-noise:{seed}:{i}"), split)
     doc_id = f"gen-{seed}-{i:05d}"
     text, spans = assemble(lines, rng, doc_id)
     meta = {"source": "generated", "kind": art.kind, "country": host, "guest": art.guest.code,
@@ -255,17 +306,18 @@ def generate_document(g: Gazetteers, pick: Picker, seed: int, i: int, filler: Fi
 
 
 def generate_documents(n: int, seed: int, filler: float = 0.0, name_noise: float = 0.0,
-                       split: str = "all") -> list[Document]:
+                       split: str = "all", person_noise: float = 0.0) -> list[Document]:
     """`n` labelled synthetic articles, deterministic for `seed` (article i depends only on seed and i).
     `filler`: mean number of O-labelled sentences of real Arabic words mixed into each (filler.py).
     `name_noise`: share of unit and exercise names with one word swapped for a real word
-    (`add_name_noise`). `split="train"`: drawn from gazetteers without their held-out fifth of
+    (`add_name_noise`); `person_noise`: share of family names replaced by new ones (`add_person_noise`). `split="train"`: drawn from gazetteers without their held-out fifth of
     names (`gazetteers.load_gazetteers`), for measuring generalisation to unseen names."""
     if filler < 0:
         raise ValueError(f"filler must be >= 0 (sentences per article), got {filler}")
-    if not 0 <= name_noise <= 1:
-        raise ValueError(f"name_noise must be a share between 0 and 1, got {name_noise}")
+    for what, share in (("name_noise", name_noise), ("person_noise", person_noise)):
+        if not 0 <= share <= 1:
+            raise ValueError(f"{what} must be a share between 0 and 1, got {share}")
     g = load_gazetteers(split=split)
     pick = Picker(g, random.Random(seed))
     fill = Filler() if filler > 0 else None
-    return [generate_document(g, pick, seed, i, fill, filler, name_noise) for i in range(n)]
+    return [generate_document(g, pick, seed, i, fill, filler, name_noise, person_noise, split) for i in range(n)]
