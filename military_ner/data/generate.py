@@ -168,6 +168,7 @@ def add_filler(lines: list[list[Seg]], filler: Filler, mean: float, rng: random.
 
 NOISY_TYPES = ("UNIT", "EXERCISE")
 CLITIC_START = ("ال", "و", "ب", "ل", "ف", "ك")
+DEFINITE_PREFIXES = ("وبال", "وال", "بال", "لل", "ال")  # longest first
 
 
 @lru_cache(maxsize=2)
@@ -187,21 +188,20 @@ def _nationality_stems() -> frozenset[str]:
                      for w in a.split())
 
 
+def _definite_prefix(word: str) -> str:
+    return next((p for p in DEFINITE_PREFIXES if word.startswith(p)), "")
+
+
 def _bare(word: str) -> str:
-    for p in ("وبال", "وال", "بال", "لل", "ال"):
-        if word.startswith(p):
-            return word[len(p):]
-    return word
+    return word[len(_definite_prefix(word)):]
 
 
 def _swap_word(word: str, rng: random.Random) -> str:
     """A random real word in place of `word`, with its definite article and clitics
     ("بالبرية" -> "بالX", "البرية" -> "الX"; "قتال" -> "X")."""
     definite, bare = _swap_pools()
-    for p in ("وبال", "وال", "بال", "لل", "ال"):
-        if word.startswith(p):
-            return p + rng.choice(definite)
-    return rng.choice(bare)
+    prefix = _definite_prefix(word)
+    return prefix + rng.choice(definite) if prefix else rng.choice(bare)
 
 
 def add_name_noise(lines: list[list[Seg]], p: float, rng: random.Random) -> None:
