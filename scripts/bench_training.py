@@ -137,7 +137,7 @@ def main():
     torch.manual_seed(0)
     cfg = load_config(args.config, {**parse_overrides(args.overrides), "generated_docs": args.docs})
     ensure_base(cfg)
-    res = {"command": "python scripts/bench_training.py " + " ".join(sys.argv[1:]), "config": args.config,
+    res = {"command": " ".join(["python", "scripts/bench_training.py", *sys.argv[1:]]), "config": args.config,
            "threads": args.threads, "steps_per_turn": args.steps, "rounds": args.rounds}
     print("fine-tuning: random vs length-grouped batches", flush=True)
     res["fine_tuning"] = fine_tuning_orders(cfg, args.docs, args.rounds, args.steps)
