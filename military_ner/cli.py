@@ -58,7 +58,8 @@ def cmd_annotations_import(args) -> int:
 def cmd_data_generate(args) -> int:
     from .data.generate import generate_documents
     from .schema import write_span_jsonl
-    docs = generate_documents(args.n, args.seed, args.filler, args.name_noise, person_noise=args.person_noise)
+    docs = generate_documents(args.n, args.seed, filler=args.filler, name_noise=args.name_noise,
+                              person_noise=args.person_noise)
     n = write_span_jsonl(docs, args.out)
     counts: dict[str, int] = {}
     for d in docs:

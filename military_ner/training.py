@@ -131,8 +131,9 @@ def generated_documents(cfg: TrainConfig) -> list[Document]:
     if cfg.generated_docs <= 0:
         return []
     from .data.generate import generate_documents
-    return generate_documents(cfg.generated_docs, cfg.generated_seed, cfg.generated_filler, cfg.generated_name_noise,
-                              cfg.generated_split, cfg.generated_person_noise)
+    return generate_documents(cfg.generated_docs, cfg.generated_seed, filler=cfg.generated_filler,
+                              name_noise=cfg.generated_name_noise, person_noise=cfg.generated_person_noise,
+                              split=cfg.generated_split)
 
 
 def training_documents(cfg: TrainConfig, train_gold: list[Document], log=print) -> list[Document]:

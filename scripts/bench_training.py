@@ -43,7 +43,7 @@ def in_turns(variants: dict, rounds: int, steps: int) -> dict:
                 "real_tokens_per_second": round(t["tokens"] / sum(t["seconds"]))} for k, t in timed.items()}
 
 
-def fine_tuning_orders(cfg, docs: int, rounds: int, steps: int) -> dict:
+def fine_tuning_orders(cfg, rounds: int, steps: int) -> dict:
     import numpy as np
     import torch
 
@@ -140,7 +140,7 @@ def main():
     res = {"command": " ".join(["python", "scripts/bench_training.py", *sys.argv[1:]]), "config": args.config,
            "threads": args.threads, "steps_per_turn": args.steps, "rounds": args.rounds}
     print("fine-tuning: random vs length-grouped batches", flush=True)
-    res["fine_tuning"] = fine_tuning_orders(cfg, args.docs, args.rounds, args.steps)
+    res["fine_tuning"] = fine_tuning_orders(cfg, args.rounds, args.steps)
     print("masked-LM pretraining: head on every position vs on masked positions", flush=True)
     res["mlm"] = mlm_heads(cfg, args.rounds, args.steps)
     ft, mlm = res["fine_tuning"]["orders"], res["mlm"]["heads"]

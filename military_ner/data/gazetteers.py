@@ -425,7 +425,7 @@ SPLITS = ("all", "train")
 
 def load_gazetteers(directory: str | Path | None = None, split: str = "all") -> Gazetteers:
     """All gazetteers from `directory` (default `data/gazetteers/`), validated; cached.
-    `split="train"` leaves out the `held_out` fifth of the names (see `train_split`)."""
+    `split="train"` leaves out the `held_out` fifth of the names (see `_train_split`)."""
     if split not in SPLITS:
         raise ValueError(f"gazetteer split must be one of {', '.join(SPLITS)}, got {split!r}")
     directory = str(Path(directory).resolve()) if directory else str(GAZETTEER_DIR)
@@ -447,34 +447,17 @@ def _keep(items, key=lambda x: x, least: int = 2) -> list:
 def _train_split(directory: str) -> Gazetteers:
     """The gazetteers without a fifth of their unit names, exercise names, family names and
     directorate fields: articles generated from them never show those names, so a model trained
-    on them can be scored on names it has never seen (`held_out_texts` lists them). A list
-    left with fewer than two entries of a kind is kept whole, so every template still has a pick."""
+    on them can be scored on names it has never seen. A list left with fewer than two entries
+    of a kind is kept whole, so every template still has a pick."""
     g = _load(directory)
     units = {}
     for code, lst in g.units.items():
-        kinds = {u.kind for u in lst}
-        units[code] = [u for k in kinds for u in _keep([u for u in lst if u.kind == k], lambda u: u.name)]
-        units[code].sort(key=lst.index)
+        kept = {u for k in {u.kind for u in lst} for u in _keep([u for u in lst if u.kind == k], lambda u: u.name)}
+        units[code] = [u for u in lst if u in kept]
     names = {k: replace(o, family=tuple(_keep(o.family))) for k, o in g.names.items()}
     composed = {**g.composed, "fields": _keep(g.composed["fields"])}
     return replace(g, units=units, names=names, composed=composed,
                    exercises=_keep(g.exercises, lambda e: e.name))
-
-
-def held_out_texts(directory: str | Path | None = None) -> list[str]:
-    """The surface strings `split="train"` took away: unit names with their variants and
-    acronyms, exercise names with their variants, family names, directorate fields."""
-    full, train = load_gazetteers(directory), load_gazetteers(directory, split="train")
-    out = []
-    for code, lst in full.units.items():
-        kept = set(train.units[code])
-        out += [t for u in lst if u not in kept for t in (u.name, *u.variants, *u.acronym)]
-    kept_ex = set(train.exercises)
-    out += [t for e in full.exercises if e not in kept_ex for t in (e.name, *e.variants)]
-    for k, o in full.names.items():
-        out += [f for f in o.family if f not in train.names[k].family]
-    out += [f for f in full.composed["fields"] if f not in train.composed["fields"]]
-    return _dedup(out)
 
 
 @lru_cache(maxsize=4)

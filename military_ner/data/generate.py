@@ -228,9 +228,8 @@ def add_name_noise(lines: list[list[Seg]], p: float, rng: random.Random) -> None
             slots = [j for j in range(start, len(words)) if words[j].isalpha() and len(words[j]) >= 3
                      and _bare(words[j]) not in _nationality_stems()]
             words = [swaps.get(w, w) if j in slots else w for j, w in enumerate(words)]
-            fresh = [j for j in slots if words[j] not in swaps.values()]
-            if fresh and not any(words[j] in swaps.values() for j in slots) and rng.random() < p:
-                j = rng.choice(fresh)
+            if slots and not any(words[j] in swaps.values() for j in slots) and rng.random() < p:
+                j = rng.choice(slots)
                 swaps[words[j]] = _swap_word(words[j], rng)
                 words[j] = swaps[words[j]]
             line[k] = (" ".join(words), label)
