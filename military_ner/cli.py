@@ -59,7 +59,7 @@ def cmd_data_generate(args) -> int:
     from .data.generate import generate_documents
     from .schema import write_span_jsonl
     docs = generate_documents(args.n, args.seed, filler=args.filler, name_noise=args.name_noise,
-                              person_noise=args.person_noise)
+                              person_noise=args.person_noise, given_noise=args.given_noise)
     n = write_span_jsonl(docs, args.out)
     counts: dict[str, int] = {}
     for d in docs:
@@ -243,6 +243,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "(default 0; see data/README.md)")
     q.add_argument("--person-noise", type=float, default=0.0,
                    help="share of family names replaced by new ones made from two listed names (default 0)")
+    q.add_argument("--given-noise", type=float, default=0.0,
+                   help="share of one-word given names replaced the same way (default 0)")
     q.add_argument("--out", required=True, help="output .jsonl file")
     q.set_defaults(func=cmd_data_generate)
 

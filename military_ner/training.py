@@ -46,6 +46,7 @@ class TrainConfig:
     generated_filler: float = 0.0   # mean O-labelled sentences of real Arabic words per generated article
     generated_name_noise: float = 0.0  # share of long unit/exercise names with a word swapped for a real one
     generated_person_noise: float = 0.0  # share of family names replaced by new ones (data/generate.py)
+    generated_given_noise: float = 0.0  # share of one-word given names replaced by new ones
     generated_split: str = "all"    # "train": generate without the held-out fifth of the gazetteer names
     augment_copies: int = 0         # mention-replaced copies of each training gold article
     real_dev: str = "../shared/dev/real-dev.jsonl"  # real news, scored for the report only, never trained on
@@ -133,7 +134,7 @@ def generated_documents(cfg: TrainConfig) -> list[Document]:
     from .data.generate import generate_documents
     return generate_documents(cfg.generated_docs, cfg.generated_seed, filler=cfg.generated_filler,
                               name_noise=cfg.generated_name_noise, person_noise=cfg.generated_person_noise,
-                              split=cfg.generated_split)
+                              given_noise=cfg.generated_given_noise, split=cfg.generated_split)
 
 
 def training_documents(cfg: TrainConfig, train_gold: list[Document], log=print) -> list[Document]:
@@ -146,7 +147,7 @@ def training_documents(cfg: TrainConfig, train_gold: list[Document], log=print) 
     log(f"training data: {len(train_gold)} gold articles x{cfg.gold_repeat}, "
         f"{cfg.augment_copies} augmented copies each, {cfg.generated_docs} generated articles "
         f"(~{cfg.generated_filler} filler sentences each, {cfg.generated_name_noise:.0%} of long names with a "
-        f"swapped word, {cfg.generated_person_noise:.0%} of family names new"
+        f"swapped word, {cfg.generated_person_noise:.0%} of family and {cfg.generated_given_noise:.0%} of given names new"
         f"{', held-out names left out' if cfg.generated_split != 'all' else ''})")
     return docs
 

@@ -8,7 +8,9 @@
 Each variant is `train.py --config CONFIG` with the shared short budget (`--common`, default
 1,000 generated articles, 300 steps, no early stopping, 1 thread) plus its own overrides,
 trained into models/ablation/NAME. A model is scored on 150 fresh generated articles (a seed
-no training run uses) and on the held-out gold article(s) of the config. The real-news dev set
+no training run uses) and on the gold article(s) the run held out: the config's, or all five
+with `heldout=[...]` in `--common`, which trains on generated articles only and scores the data
+engine alone on 101 entities of real news (see eval/ablations/report.md). The real-news dev set
 is never used to choose: train.py's own report scores it, this table does not.
 
 `--decoding` scores one model twice: with the shipped decoder (`windows.decode`: BIO Viterbi
@@ -88,14 +90,18 @@ def score(model_dir: Path, config: str, noise: str | None = None) -> dict:
     cfg = load_config(config)
     rec = TorchRecognizer.load(model_dir)
     generated = generate_documents(EVAL_DOCS, EVAL_SEED, filler=cfg.generated_filler)
-    heldout = [d for d in load_gold(ROOT / cfg.annotations, ROOT / cfg.seeds) if d.id in cfg.heldout]
+    # the gold articles this run held out (a variant may hold out all five: generated data only)
+    run_cfg = model_dir / "config.yaml"
+    held = load_config(run_cfg).heldout if run_cfg.exists() else cfg.heldout
+    heldout = [d for d in load_gold(ROOT / cfg.annotations, ROOT / cfg.seeds) if d.id in held]
     if noise:
         generated, heldout = [perturb(d, noise) for d in generated], [perturb(d, noise) for d in heldout]
     out = {}
     for name, docs in (("generated", generated), ("heldout", heldout)):
         m, predicted = evaluate(rec.predict, docs)
         out[name] = {"micro": m["strict"]["micro"]["f1"], **{t: m["strict"][t]["f1"] for t in TYPES},
-                     "entities": m["gold_entities"]}
+                     "entities": m["gold_entities"],
+                     "pr": {t: [m["strict"][t]["precision"], m["strict"][t]["recall"]] for t in (*TYPES, "micro")}}
         unseen = unseen_recall(model_dir, docs, predicted) if name == "generated" and not noise else None
         if unseen:
             out["unseen"] = unseen
@@ -133,10 +139,17 @@ def unseen_recall(model_dir: Path, gold, predicted) -> dict | None:
     return out
 
 
+def _by_type(h: dict) -> str:
+    """Per-type F1 (precision/recall) of a held-out set large enough to read them (all five articles)."""
+    if h["entities"] < 50 or "pr" not in h:
+        return ""
+    return ": " + ", ".join(f"{t} {h[t]:.2f} ({h['pr'][t][0]:.2f}/{h['pr'][t][1]:.2f})" for t in TYPES)
+
+
 def row(name: str, r: dict) -> str:
     g, h = r["generated"], r["heldout"]
     line = (f"| {name} | {g['micro']:.3f} | " + " | ".join(f"{g[t]:.3f}" for t in TYPES)
-            + f" | {h['micro']:.3f} ({h['entities']}) |")
+            + f" | {h['micro']:.3f} ({h['entities']}){_by_type(h)} |")
     if "unseen" in r:
         u = r["unseen"]
         line += (f" {u['unseen']['recall']:.3f} ({u['unseen']['entities']}) | {u['seen']['recall']:.3f} | "

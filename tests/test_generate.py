@@ -368,3 +368,33 @@ def test_person_noise_gives_family_names_no_list_has_in_every_mention(docs):
     gone = [n for clean, d in zip(docs, noisy) for n in clean.meta["local_names"]
             if n.split()[-1] in family and strip(n.split()[-1]) not in strip(d.text)]
     assert len(gone) > 5
+
+
+def test_given_noise_renews_foreign_given_names_only(docs):
+    from military_ner.data.generate import _family_names, _given_names
+    family, given = _family_names("all"), _given_names("all")
+    arab = {n for c in load_gazetteers().countries.values() if c.host for n in load_gazetteers().names[c.names].male}
+    assert given and not set(given) & arab  # Arab given names are a closed set: never renewed
+    noisy = generate_documents(50, seed=7, given_noise=0.5)
+    assert [(d.text, d.entities) for d in generate_documents(50, seed=7, given_noise=0.0)] == \
+        [(d.text, d.entities) for d in docs]  # off: exactly the articles without it
+    strip = lambda t: re.sub("[\u064b-\u0652\u0640]", "", t)  # noqa: E731
+    mapping, new_names = {}, 0
+    for clean, d in zip(docs, noisy):
+        spans_to_tags(split_words(d.text), d.entities, where=f"{d.id}: ")
+        assert [s.label for s in clean.entities] == [s.label for s in d.entities]
+        for a, b in zip(clean.entities, d.entities):
+            old, new = strip(a.text).split(" "), strip(b.text).split(" ")
+            if old == new:
+                continue
+            assert a.label == "FOREIGN_ENVOY" and len(old) == len(new), (a.text, b.text)
+            for w, v in zip(old, new):
+                if w != v:
+                    cut = 1 if w.startswith("و") and w[1:] in given else 0
+                    assert w[cut:] in given and w[cut:] not in family
+                    assert v[cut:] not in given and v[cut:] not in family
+                    assert mapping.setdefault((d.id, w), v) == v  # the same new name in every mention
+                    new_names += 1
+    assert new_names > 20
+    with pytest.raises(ValueError, match="given_noise must be a share between 0 and 1"):
+        generate_documents(1, seed=7, given_noise=1.5)

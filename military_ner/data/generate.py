@@ -245,36 +245,57 @@ def _family_names(split: str) -> dict[str, tuple[str, ...]]:
     return {f: o.family for o in g.names.values() for f in o.family if len(f) >= 3}
 
 
+@lru_cache(maxsize=2)
+def _given_names(split: str) -> dict[str, tuple[str, ...]]:
+    """Every one-word given name of a foreign origin that is neither a family name nor a given name
+    of an Arab host country (a well-known, closed set) -> the given names of its origin and sex.
+    Transliterated given names are as open a class as family names."""
+    g = load_gazetteers(split=split)
+    arab_origins = {c.names for c in g.countries.values() if c.host}
+    keep = set(_family_names(split)).union(*(g.names[k].male + g.names[k].female for k in arab_origins))
+    out: dict[str, tuple[str, ...]] = {}
+    for o in g.names.values():
+        for names in (o.male, o.female):
+            for n in names:
+                if len(n) >= 3 and " " not in n and n not in keep:
+                    out.setdefault(n, names)  # a name of several origins splices with its first one's
+    return out
+
+
 def _novel_name(name: str, kin: tuple[str, ...], rng: random.Random) -> str | None:
-    """A family name no list has: the front of `name` joined to the back of another name of the
-    same origin ("ماكنزي" + "أوستن" -> "ماكستن"), so it looks like the names it stands for."""
+    """A name no list has: the front of `name` joined to the back of another name of the same
+    origin ("ماكنزي" + "أوستن" -> "ماكستن"), so it looks like the names it stands for."""
     for _ in range(4):
         other = rng.choice(kin)
         if other == name or len(other) < 3:
             continue
         new = name[:max(2, len(name) // 2 + rng.choice((-1, 0, 1)))] + other[len(other) // 2 + rng.choice((-1, 0, 1)):]
-        if len(new) >= 3 and new not in _family_names("all"):
+        if len(new) >= 3 and new not in _family_names("all") and new not in _given_names("all"):
             return new
     return None
 
 
-def add_person_noise(lines: list[list[Seg]], p: float, rng: random.Random, split: str = "all") -> None:
+def add_person_noise(lines: list[list[Seg]], p: float, rng: random.Random, split: str = "all",
+                     given: float = 0.0) -> None:
     """People as real news names them, with names no list of ours has: with probability `p`, each
     family name in the article (of an envoy, a visiting officer or a local official alike) becomes
     a new one made from two names of its origin (`_novel_name`), in every mention, labelled or
-    not, with its clitic kept ("وبرينان" -> "وبرياتس"). Labels stay. A model trained on listed
+    not, with its clitic kept ("وبرينان" -> "وبرياتس"); with probability `given`, so does each
+    one-word given name that is not also a family name. Labels stay. A model trained on listed
     names learns the names; real news brings new ones, and only the context (the title, the
     role, whose country) tells an envoy from a local official."""
-    family = _family_names(split)
+    family, givens = _family_names(split), (_given_names(split) if given > 0 else {})
     swaps: dict[str, str | None] = {}
 
     def repl(m: re.Match) -> str:
         word = m.group(0)
-        clitic, bare = ("و", word[1:]) if word.startswith("و") and word[1:] in family else ("", word)
-        if bare not in family:
+        known = word[1:] if word.startswith("و") else None
+        clitic, bare = ("و", known) if known in family or known in givens else ("", word)
+        kin, share = (family[bare], p) if bare in family else (givens.get(bare), given)
+        if kin is None:
             return word
         if bare not in swaps:
-            swaps[bare] = _novel_name(bare, family[bare], rng) if rng.random() < p else None
+            swaps[bare] = _novel_name(bare, kin, rng) if rng.random() < share else None
         return clitic + (swaps[bare] or bare)
 
     for line in lines:
@@ -285,7 +306,7 @@ def add_person_noise(lines: list[list[Seg]], p: float, rng: random.Random, split
 
 def generate_document(g: Gazetteers, pick: Picker, seed: int, i: int, filler: Filler | None = None,
                       filler_mean: float = 0.0, name_noise: float = 0.0, person_noise: float = 0.0,
-                      split: str = "all") -> Document:
+                      split: str = "all", given_noise: float = 0.0) -> Document:
     rng = random.Random(f"military-ner:{seed}:{i}")
     pick.rng = rng
     host = rng.choice(g.hosts())
@@ -295,8 +316,9 @@ def generate_document(g: Gazetteers, pick: Picker, seed: int, i: int, filler: Fi
         add_filler(lines, filler, filler_mean, random.Random(f"military-ner:filler:{seed}:{i}"))
     if name_noise > 0:  # its own streams too
         add_name_noise(lines, name_noise, random.Random(f"military-ner:name-noise:{seed}:{i}"))
-    if person_noise > 0:
-        add_person_noise(lines, person_noise, random.Random(f"military-ner:person-noise:{seed}:{i}"), split)
+    if person_noise > 0 or given_noise > 0:
+        add_person_noise(lines, person_noise, random.Random(f"military-ner:person-noise:{seed}:{i}"), split,
+                         given_noise)
     doc_id = f"gen-{seed}-{i:05d}"
     text, spans = assemble(lines, rng, doc_id)
     meta = {"source": "generated", "kind": art.kind, "country": host, "guest": art.guest.code,
@@ -305,18 +327,20 @@ def generate_document(g: Gazetteers, pick: Picker, seed: int, i: int, filler: Fi
 
 
 def generate_documents(n: int, seed: int, filler: float = 0.0, name_noise: float = 0.0,
-                       split: str = "all", person_noise: float = 0.0) -> list[Document]:
+                       split: str = "all", person_noise: float = 0.0, given_noise: float = 0.0) -> list[Document]:
     """`n` labelled synthetic articles, deterministic for `seed` (article i depends only on seed and i).
     `filler`: mean number of O-labelled sentences of real Arabic words mixed into each (filler.py).
     `name_noise`: share of unit and exercise names with one word swapped for a real word
-    (`add_name_noise`); `person_noise`: share of family names replaced by new ones (`add_person_noise`). `split="train"`: drawn from gazetteers without their held-out fifth of
-    names (`gazetteers.load_gazetteers`), for measuring generalisation to unseen names."""
+    (`add_name_noise`); `person_noise` and `given_noise`: shares of family and given names replaced
+    by new ones (`add_person_noise`). `split="train"`: drawn from gazetteers without their held-out
+    fifth of names (`gazetteers.load_gazetteers`), for measuring generalisation to unseen names."""
     if filler < 0:
         raise ValueError(f"filler must be >= 0 (sentences per article), got {filler}")
-    for what, share in (("name_noise", name_noise), ("person_noise", person_noise)):
+    for what, share in (("name_noise", name_noise), ("person_noise", person_noise), ("given_noise", given_noise)):
         if not 0 <= share <= 1:
             raise ValueError(f"{what} must be a share between 0 and 1, got {share}")
     g = load_gazetteers(split=split)
     pick = Picker(g, random.Random(seed))
     fill = Filler() if filler > 0 else None
-    return [generate_document(g, pick, seed, i, fill, filler, name_noise, person_noise, split) for i in range(n)]
+    return [generate_document(g, pick, seed, i, fill, filler, name_noise, person_noise, split, given_noise)
+            for i in range(n)]
