@@ -5,8 +5,11 @@ was never shown around them?
 
 Every probe is one sentence: 4-9 real Arabic words (data/filler.py's wordfreq vocabulary, no
 gazetteer word among them), one entity, 4-9 more such words. The entities are what the generator
-draws: units of every country (long names, formations and composed names included), ranks, and
-exercise introductions (descriptor and quoted name). A model that only learned our templates'
+draws: units of every country (long names, formations and composed names included), ranks,
+exercise introductions (descriptor and quoted name), and a unit followed at once by a rank and a
+name of its country, as in a commander's title ("قائد [القيادة المركزية الأمريكية] [الجنرال] مايكل"),
+where the unit span must stop before the rank. Those title probes are scored apart (the name is
+not: whether it is an envoy depends on an article they do not have). A model that only learned our templates'
 wording around entities fails here; one that learned the entities' own form does not. It says
 nothing about names the gazetteers lack, which is what real news adds. Generated text only:
 safe to read, and no dev data is involved. Writes eval/out-of-template/{report.md,metrics.json}.
@@ -26,23 +29,39 @@ UNIT_KINDS = ("forces", "service", "special", "staff", "staff_body", "directorat
               "command", "office", "formation")
 
 
-def probes(n: int, seed: int) -> list[Document]:
+def held_out_only(g):
+    """The gazetteers with only the unit and exercise names that `generated_split=train` leaves out
+    (`gazetteers.held_out`), and only the countries that have such units."""
+    from dataclasses import replace
+    from military_ner.data.gazetteers import held_out
+    units = {code: [u for u in lst if held_out(u.name)] for code, lst in g.units.items()}
+    return replace(g, units={code: lst for code, lst in units.items() if lst},
+                   exercises=[e for e in g.exercises if held_out(e.name)])
+
+
+def probes(n: int, seed: int, names: str = "all") -> list[Document]:
     from military_ner.data.filler import Filler
     from military_ner.data.gazetteers import load_gazetteers, rank_surfaces
     from military_ner.data.mentions import Picker
     rng = random.Random(seed)
-    g = load_gazetteers()
-    pick, filler, codes = Picker(g, random.Random(seed + 1)), Filler(), sorted(g.countries)
+    g = load_gazetteers() if names == "all" else held_out_only(load_gazetteers())
+    pick, filler, codes = Picker(g, random.Random(seed + 1)), Filler(), sorted(g.units)
     hosts = [c for c in g.countries.values() if c.host]
     ranks = rank_surfaces(g)
     docs = []
     while len(docs) < n:
-        kind = len(docs) % 3
-        if kind == 0:
-            u = pick.unit(rng.choice(codes), UNIT_KINDS) if rng.random() < 0.8 else pick.formation(rng.choice(codes))
+        kind = len(docs) % 4
+        if kind in (0, 3):
+            code = rng.choice(codes)
+            u = pick.unit(code, UNIT_KINDS) if rng.random() < 0.8 else pick.formation(code)
             if u is None:
                 continue
             segs = [(u.full, "UNIT")]
+            if kind == 3:  # a commander's title: position, unit, then straight away his rank and name
+                position = rng.choice([p for p in pick.positions(u) if not p.endswith(" ل")] or ["قائد"])
+                name = pick.name(g.countries[code].names)[0]  # not scored: envoy or not depends on the article
+                segs = [(f"{position} ", None)] + segs + [(" ", None), (rng.choice(ranks), "MILITARY_RANK"),
+                                                          (f" {name}", None)]
         elif kind == 1:
             segs = [(rng.choice(ranks), "MILITARY_RANK")]
         else:
@@ -54,34 +73,58 @@ def probes(n: int, seed: int) -> list[Document]:
                 spans.append(Span(len(text), len(text) + len(seg), label, seg))
             text += seg
         text += " " + " ".join(filler.words(rng, rng.randint(4, 9))) + "."
-        docs.append(Document(f"probe-{len(docs)}", text, spans))
+        docs.append(Document(f"{'title' if kind == 3 else 'probe'}-{len(docs)}", text, spans))
     return docs
+
+
+def title_probes(docs: list[Document], predicted: dict) -> dict:
+    """For the unit-then-rank probes: how often both came out exact, and how often a predicted
+    unit span reached over the rank."""
+    out = {"probes": 0, "both_exact": 0, "unit_ran_on": 0}
+    for d in docs:
+        unit, rank = d.entities
+        got = {(s.start, s.end, s.label) for s in predicted[d.id]}
+        out["probes"] += 1
+        out["both_exact"] += {(unit.start, unit.end, "UNIT"), (rank.start, rank.end, "MILITARY_RANK")} <= got
+        out["unit_ran_on"] += any(s.label == "UNIT" and s.start < rank.start < s.end for s in predicted[d.id])
+    return out
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", default="models/offline", help="a training run directory or an exported bundle")
-    ap.add_argument("--n", type=int, default=900, help="probe sentences (a third each: units, ranks, exercises)")
+    ap.add_argument("--n", type=int, default=1200,
+                    help="probe sentences (a quarter each: units, ranks, exercises, unit + rank)")
     ap.add_argument("--seed", type=int, default=4242)
+    ap.add_argument("--names", choices=("all", "held-out"), default="all",
+                    help="held-out: only the unit and exercise names that generated_split=train never shows, "
+                         "for models trained on that split")
     ap.add_argument("--out", default="eval/out-of-template")
     args = ap.parse_args()
     from military_ner.predict import load_model
-    docs = probes(args.n, args.seed)
+    docs = probes(args.n, args.seed, args.names)
     rec, what = load_model(args.model, None, 16, None)
+    titled = [d for d in docs if d.id.startswith("title-")]
+    docs = [d for d in docs if not d.id.startswith("title-")]
     metrics, predicted = evaluate(rec.predict, docs)
     shapes = boundary_shapes(docs, predicted)
+    titles = title_probes(titled, dict(zip((d.id for d in titled), rec.predict([d.text for d in titled]))))
     command = " ".join(["python", "scripts/out_of_template.py", *sys.argv[1:]])
     out = ROOT / args.out
-    write_json(out / "metrics.json", {"command": command, "model": what, **metrics, "boundary_shapes": shapes})
+    write_json(out / "metrics.json", {"command": command, "model": what, **metrics, "boundary_shapes": shapes,
+                                      "unit_then_rank": titles})
     s = metrics["strict"]
     lines = ["# Gazetteer entities among words our templates never use", "", "Produced by:", "", f"    {command}", "",
-             f"{what}; {len(docs)} probe sentences (seed {args.seed}), each one entity between 4-9 random real "
-             "Arabic words on either side (see the script's docstring).", "",
+             f"{what}; {len(docs)} probe sentences (seed {args.seed}, {args.names} names), each one entity "
+             "between 4-9 random real "
+             f"Arabic words on either side, and {len(titled)} title probes (see the script's docstring).", "",
              "| type | precision | recall | F1 | support |", "| --- | ---: | ---: | ---: | ---: |"]
     lines += [f"| {t} | {s[t]['precision']:.3f} | {s[t]['recall']:.3f} | {s[t]['f1']:.3f} | {s[t]['support']} |"
               for t in ("MILITARY_RANK", "UNIT", "EXERCISE", "micro")]
     lines += ["", "Where strict matching failed:", "", errors_md(metrics["errors"]), "",
-              "How boundary errors missed the edges:", "", errors_md(shapes)]
+              "How boundary errors missed the edges:", "", errors_md(shapes), "",
+              f"Unit followed at once by a rank ({titles['probes']} probes): unit and rank both exact in "
+              f"{titles['both_exact']}; the unit span ran on over the rank in {titles['unit_ran_on']}."]
     (out / "report.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(summary_line(metrics))
     print("\n".join(lines[9:]))

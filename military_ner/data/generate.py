@@ -206,8 +206,9 @@ def _swap_word(word: str, rng: random.Random) -> str:
 
 def add_name_noise(lines: list[list[Seg]], p: float, rng: random.Random) -> None:
     """Unit and exercise names as real news writes ones we never listed: with probability `p`, a
-    name of three words or more gets one of its words (never the first, the head that says what
-    it is, and never a number) replaced by a real Arabic word from the filler vocabulary (filler.py),
+    name of three words or more gets one of its inner words (never the first, the head that says
+    what it is, never the last unless a closing quote ends the name, never a number or a
+    nationality adjective) replaced by a real Arabic word from the filler vocabulary (filler.py),
     keeping the word's article and clitics. The swap holds for the whole article: every later
     mention with that word changes the same way. Labels stay:
     "[القيادة العامة للقوات الجوية]" -> "[القيادة العامة للقوات الX]". A model trained only on
@@ -224,8 +225,12 @@ def add_name_noise(lines: list[list[Seg]], p: float, rng: random.Random) -> None
                 continue
             # an exercise's name is what follows its opening quote, when it has one; nationality
             # adjectives are a closed list the gazetteers already cover, so they are kept
-            start = max(1, next((j + 1 for j, w in enumerate(words) if not w[:1].isalpha()), 1))
-            slots = [j for j in range(start, len(words)) if words[j].isalpha() and len(words[j]) >= 3
+            quote = next((j for j, w in enumerate(words) if not w[:1].isalpha()), None)
+            start = max(1, quote + 1 if quote is not None else 1)
+            # the last word stays, unless a closing quote follows it: a name that may end in any
+            # word teaches the model to run a span on into the next one ("... الأمريكية الجنرال")
+            end = len(words) if quote is not None else len(words) - 1
+            slots = [j for j in range(start, end) if words[j].isalpha() and len(words[j]) >= 3
                      and _bare(words[j]) not in _nationality_stems()]
             words = [swaps.get(w, w) if j in slots else w for j, w in enumerate(words)]
             if slots and not any(words[j] in swaps.values() for j in slots) and rng.random() < p:
