@@ -77,6 +77,28 @@ def probes(n: int, seed: int, names: str = "all") -> list[Document]:
     return docs
 
 
+# Commanders' titles we wrote, with foreign commands as Arabic news names them (some not in our
+# gazetteers in these words): "واستقبل رئيس الأركان قائد [UNIT] [RANK] NAME في مكتبه."
+WRITTEN_UNITS = ("القيادة المركزية الأمريكية", "القيادة الأمريكية في أفريقيا", "القيادة الأوروبية الأمريكية",
+                 "قيادة العمليات الخاصة الأمريكية", "القوات الجوية الأمريكية في أوروبا", "الأسطول السادس الأمريكي",
+                 "القوات البحرية الفرنسية", "قيادة القوات البرية البريطانية", "الجيش الإيطالي",
+                 "القوات المسلحة التركية", "الحرس الوطني الأمريكي", "سلاح مشاة البحرية الأمريكية")
+WRITTEN_RANKS = ("الجنرال", "الفريق", "الأدميرال")
+WRITTEN_NAMES = ("مايكل كوريلا", "جون برينان", "كريستوفر كافولي", "بيتر نيلسون", "روبرت هاريس")
+
+
+def written_titles() -> list[Document]:
+    docs = []
+    for i, unit in enumerate(WRITTEN_UNITS):
+        for j, rank in enumerate(WRITTEN_RANKS):
+            text = f"واستقبل رئيس الأركان قائد {unit} {rank} {WRITTEN_NAMES[(i + j) % len(WRITTEN_NAMES)]} في مكتبه."
+            u0 = text.index(unit)
+            r0 = u0 + len(unit) + 1
+            docs.append(Document(f"written-{len(docs)}", text, [Span(u0, u0 + len(unit), "UNIT", unit),
+                                                                Span(r0, r0 + len(rank), "MILITARY_RANK", rank)]))
+    return docs
+
+
 def title_probes(docs: list[Document], predicted: dict) -> dict:
     """For the unit-then-rank probes: how often both came out exact, and how often a predicted
     unit span reached over the rank."""
@@ -109,10 +131,12 @@ def main():
     metrics, predicted = evaluate(rec.predict, docs)
     shapes = boundary_shapes(docs, predicted)
     titles = title_probes(titled, dict(zip((d.id for d in titled), rec.predict([d.text for d in titled]))))
+    written = written_titles()
+    wtitles = title_probes(written, dict(zip((d.id for d in written), rec.predict([d.text for d in written]))))
     command = " ".join(["python", "scripts/out_of_template.py", *sys.argv[1:]])
     out = ROOT / args.out
     write_json(out / "metrics.json", {"command": command, "model": what, **metrics, "boundary_shapes": shapes,
-                                      "unit_then_rank": titles})
+                                      "unit_then_rank": titles, "written_titles": wtitles})
     s = metrics["strict"]
     lines = ["# Gazetteer entities among words our templates never use", "", "Produced by:", "", f"    {command}", "",
              f"{what}; {len(docs)} probe sentences (seed {args.seed}, {args.names} names), each one entity "
@@ -124,7 +148,9 @@ def main():
     lines += ["", "Where strict matching failed:", "", errors_md(metrics["errors"]), "",
               "How boundary errors missed the edges:", "", errors_md(shapes), "",
               f"Unit followed at once by a rank ({titles['probes']} probes): unit and rank both exact in "
-              f"{titles['both_exact']}; the unit span ran on over the rank in {titles['unit_ran_on']}."]
+              f"{titles['both_exact']}; the unit span ran on over the rank in {titles['unit_ran_on']}.", "",
+              f"Commanders' titles we wrote (`WRITTEN_UNITS`, {wtitles['probes']} sentences): unit and rank both "
+              f"exact in {wtitles['both_exact']}; the unit span ran on over the rank in {wtitles['unit_ran_on']}."]
     (out / "report.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(summary_line(metrics))
     print("\n".join(lines[9:]))
