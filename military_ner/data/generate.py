@@ -226,7 +226,7 @@ def add_name_noise(lines: list[list[Seg]], p: float, rng: random.Random) -> None
             # an exercise's name is what follows its opening quote, when it has one; nationality
             # adjectives are a closed list the gazetteers already cover, so they are kept
             quote = next((j for j, w in enumerate(words) if not w[:1].isalpha()), None)
-            start = max(1, quote + 1 if quote is not None else 1)
+            start = 1 if quote is None else quote + 1
             # the last word stays, unless a closing quote follows it: a name that may end in any
             # word teaches the model to run a span on into the next one ("... الأمريكية الجنرال")
             end = len(words) if quote is not None else len(words) - 1
