@@ -91,8 +91,8 @@ def score(model_dir: Path, config: str, noise: str | None = None) -> dict:
     rec = TorchRecognizer.load(model_dir)
     generated = generate_documents(EVAL_DOCS, EVAL_SEED, filler=cfg.generated_filler)
     # the gold articles this run held out (a variant may hold out all five: generated data only)
-    run_cfg = model_dir / "config.yaml"
-    held = load_config(run_cfg).heldout if run_cfg.exists() else cfg.heldout
+    run_cfg = run_config(model_dir)
+    held = (run_cfg or cfg).heldout
     heldout = [d for d in load_gold(ROOT / cfg.annotations, ROOT / cfg.seeds) if d.id in held]
     if noise:
         generated, heldout = [perturb(d, noise) for d in generated], [perturb(d, noise) for d in heldout]
@@ -102,21 +102,25 @@ def score(model_dir: Path, config: str, noise: str | None = None) -> dict:
         out[name] = {"micro": m["strict"]["micro"]["f1"], **{t: m["strict"][t]["f1"] for t in TYPES},
                      "entities": m["gold_entities"],
                      "pr": {t: [m["strict"][t]["precision"], m["strict"][t]["recall"]] for t in (*TYPES, "micro")}}
-        unseen = unseen_recall(model_dir, docs, predicted) if name == "generated" and not noise else None
+        unseen = unseen_recall(run_cfg, docs, predicted) if name == "generated" and not noise else None
         if unseen:
             out["unseen"] = unseen
     return out
 
 
-def unseen_recall(model_dir: Path, gold, predicted) -> dict | None:
-    """For a model trained with `generated_split=train`: strict recall on the test articles' gold
-    entities whose text never occurs as an entity in its generated training articles (generated
-    again here, without name noise, so that variants of one split share one unseen set), and on
-    the rest. None for other models."""
-    from military_ner.data.generate import generate_documents
+def run_config(model_dir: Path):
+    """The config a training run saved beside its model, or None (an exported bundle has none)."""
     from military_ner.training import load_config
-    cfg_path = model_dir / "config.yaml"
-    cfg = load_config(cfg_path) if cfg_path.exists() else None
+    path = model_dir / "config.yaml"
+    return load_config(path) if path.exists() else None
+
+
+def unseen_recall(cfg, gold, predicted) -> dict | None:
+    """For a model trained with `generated_split=train` (`cfg`, its run's config): strict recall on
+    the test articles' gold entities whose text never occurs as an entity in its generated training
+    articles (generated again here, without name noise, so that variants of one split share one
+    unseen set), and on the rest. None for other models."""
+    from military_ner.data.generate import generate_documents
     if cfg is None or cfg.generated_split == "all":
         return None
     seen = {s.text for d in generate_documents(cfg.generated_docs, cfg.generated_seed, cfg.generated_filler,

@@ -99,16 +99,16 @@ def written_titles() -> list[Document]:
     return docs
 
 
-def title_probes(docs: list[Document], predicted: dict) -> dict:
-    """For the unit-then-rank probes: how often both came out exact, and how often a predicted
-    unit span reached over the rank."""
+def title_probes(docs: list[Document], rec) -> dict:
+    """For the unit-then-rank probes, tagged by `rec`: how often both came out exact, and how often
+    a predicted unit span reached over the rank."""
     out = {"probes": 0, "both_exact": 0, "unit_ran_on": 0}
-    for d in docs:
+    for d, predicted in zip(docs, rec.predict([d.text for d in docs])):
         unit, rank = d.entities
-        got = {(s.start, s.end, s.label) for s in predicted[d.id]}
+        got = {(s.start, s.end, s.label) for s in predicted}
         out["probes"] += 1
         out["both_exact"] += {(unit.start, unit.end, "UNIT"), (rank.start, rank.end, "MILITARY_RANK")} <= got
-        out["unit_ran_on"] += any(s.label == "UNIT" and s.start < rank.start < s.end for s in predicted[d.id])
+        out["unit_ran_on"] += any(s.label == "UNIT" and s.start < rank.start < s.end for s in predicted)
     return out
 
 
@@ -130,9 +130,8 @@ def main():
     docs = [d for d in docs if not d.id.startswith("title-")]
     metrics, predicted = evaluate(rec.predict, docs)
     shapes = boundary_shapes(docs, predicted)
-    titles = title_probes(titled, dict(zip((d.id for d in titled), rec.predict([d.text for d in titled]))))
-    written = written_titles()
-    wtitles = title_probes(written, dict(zip((d.id for d in written), rec.predict([d.text for d in written]))))
+    titles = title_probes(titled, rec)
+    wtitles = title_probes(written_titles(), rec)
     command = " ".join(["python", "scripts/out_of_template.py", *sys.argv[1:]])
     out = ROOT / args.out
     write_json(out / "metrics.json", {"command": command, "model": what, **metrics, "boundary_shapes": shapes,

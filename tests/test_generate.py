@@ -386,7 +386,8 @@ def test_person_noise_gives_family_names_no_list_has_in_every_mention(docs):
 def test_given_noise_renews_foreign_given_names_only(docs):
     from military_ner.data.generate import _family_names, _given_names
     family, given = _family_names("all"), _given_names("all")
-    arab = {n for c in load_gazetteers().countries.values() if c.host for n in load_gazetteers().names[c.names].male}
+    g = load_gazetteers()
+    arab = {n for c in g.countries.values() if c.host for n in g.names[c.names].male}
     assert given and not set(given) & arab  # Arab given names are a closed set: never renewed
     assert not set(given) & set(family)
     noisy = generate_documents(50, seed=7, given_noise=0.5)
