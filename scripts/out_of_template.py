@@ -11,7 +11,9 @@ name of its country, as in a commander's title ("قائد [القيادة الم
 where the unit span must stop before the rank. Those title probes are scored apart (the name is
 not: whether it is an envoy depends on an article they do not have). A model that only learned our templates'
 wording around entities fails here; one that learned the entities' own form does not. It says
-nothing about names the gazetteers lack, which is what real news adds. Generated text only:
+nothing about names the gazetteers lack, which is what real news adds. Two sets of sentences we
+wrote come with it: commanders' titles (`WRITTEN_UNITS`), and named foreign political leaders
+mentioned in passing (`WRITTEN_LEADERS`), whose names are O while the envoy beside them is not. Generated text only:
 safe to read, and no dev data is involved. Writes eval/out-of-template/{report.md,metrics.json}.
 """
 import argparse
@@ -99,6 +101,55 @@ def written_titles() -> list[Document]:
     return docs
 
 
+# Named foreign political leaders mentioned in passing, outside the reported engagement, which
+# we wrote: the leader (title and name) is O by the guideline; the envoy in brackets, where there
+# is one, is FOREIGN_ENVOY. Leaders' and envoys' names are facts or made up, the sentences ours.
+WRITTEN_LEADERS = (
+    "ونقل السفير الأمريكي [ريتشارد نورلاند] تحيات الرئيس الأمريكي دونالد ترامب إلى رئيس الأركان العامة.",
+    "وسلم السفير الفرنسي [جان بيير دوبوا] رسالة من الرئيس الفرنسي إيمانويل ماكرون إلى وزير الدفاع.",
+    "وكان الرئيس التركي رجب طيب أردوغان قد أكد الشهر الماضي حرص بلاده على تعزيز التعاون العسكري مع ليبيا.",
+    "ويأتي اللقاء بعد أسابيع من زيارة رئيسة الوزراء الإيطالية جورجا ميلوني إلى طرابلس.",
+    "وأشار الملحق العسكري البريطاني [مارك جونسون] إلى تصريحات رئيس الوزراء البريطاني كير ستارمر حول أمن المنطقة.",
+    "وتأتي الزيارة تنفيذاً لمخرجات القمة التي جمعت الرئيس الصيني شي جين بينغ بنظيره المصري في بكين.",
+    "وأعرب القائم بأعمال السفارة الألمانية [توماس شنايدر] عن تقدير المستشار الألماني فريدريش ميرتس لجهود الجيش.",
+    "ونقلت السفيرة الهولندية [آنا دي فريس] تحيات رئيس الوزراء الهولندي ديك سخوف إلى رئيس الأركان.",
+    "وكان الرئيس الأمريكي جو بايدن قد أعلن العام الماضي عن برنامج لدعم أمن الحدود في المنطقة.",
+    "وأكد المبعوث الخاص [بيتر ويليامز] أن بلاده ملتزمة بما أعلنه وزير الخارجية البريطاني ديفيد لامي.",
+    "وجاءت الزيارة بعد الاتصال الهاتفي بين رئيس الوزراء الهندي ناريندرا مودي ونظيره المصري.",
+    "ونقل ملحق الدفاع الباكستاني [طارق محمود] تحيات رئيس الوزراء الباكستاني شهباز شريف إلى القائد العام.",
+    "وأشاد السفير الإيطالي [ماركو بوتشي] بالاتفاق الذي وقعته رئيسة الوزراء الإيطالية جورجا ميلوني مع الحكومة.",
+    "وكان الرئيس الروسي فلاديمير بوتين قد وقع مرسوماً بشأن التعاون العسكري مع دول أفريقيا.",
+    "وأوضح السفير الإسباني [خافيير بوينو] أن وزير الخارجية الإسباني خوسيه مانويل ألباريس سيزور المنطقة قريباً.",
+    "ويأتي ذلك بعد تصريحات وزير الخارجية الأمريكي ماركو روبيو بشأن الأوضاع في السودان.",
+)
+
+
+def written_leaders() -> list[Document]:
+    """`WRITTEN_LEADERS` as documents: the bracketed envoys are the gold spans."""
+    docs = []
+    for line in WRITTEN_LEADERS:
+        text, spans = "", []
+        for i, part in enumerate(line.replace("]", "[").split("[")):
+            if i % 2:
+                spans.append(Span(len(text), len(text) + len(part), "FOREIGN_ENVOY", part))
+            text += part
+        docs.append(Document(f"leaders-{len(docs)}", text, spans))
+    return docs
+
+
+def leader_probes(docs: list[Document], rec) -> dict:
+    """For `written_leaders()`: gold envoys found exact, and envoy spans predicted outside any gold
+    envoy (a leader's name tagged, or part of it)."""
+    out = {"sentences": len(docs), "envoys": 0, "envoys_exact": 0, "spurious_envoys": 0}
+    for d, predicted in zip(docs, rec.predict([d.text for d in docs])):
+        got = {(s.start, s.end) for s in predicted if s.label == "FOREIGN_ENVOY"}
+        gold = [(s.start, s.end) for s in d.entities]
+        out["envoys"] += len(gold)
+        out["envoys_exact"] += sum(g in got for g in gold)
+        out["spurious_envoys"] += sum(not any(a < ge and gs < b for gs, ge in gold) for a, b in got)
+    return out
+
+
 def title_probes(docs: list[Document], rec) -> dict:
     """For the unit-then-rank probes, tagged by `rec`: how often both came out exact, and how often
     a predicted unit span reached over the rank."""
@@ -132,10 +183,12 @@ def main():
     shapes = boundary_shapes(docs, predicted)
     titles = title_probes(titled, rec)
     wtitles = title_probes(written_titles(), rec)
+    leaders = leader_probes(written_leaders(), rec)
     command = " ".join(["python", "scripts/out_of_template.py", *sys.argv[1:]])
     out = ROOT / args.out
     write_json(out / "metrics.json", {"command": command, "model": what, **metrics, "boundary_shapes": shapes,
-                                      "unit_then_rank": titles, "written_titles": wtitles})
+                                      "unit_then_rank": titles, "written_titles": wtitles,
+                                      "written_leaders": leaders})
     s = metrics["strict"]
     lines = ["# Gazetteer entities among words our templates never use", "", "Produced by:", "", f"    {command}", "",
              f"{what}; {len(docs)} probe sentences (seed {args.seed}, {args.names} names), each one entity "
@@ -149,7 +202,10 @@ def main():
               f"Unit followed at once by a rank ({titles['probes']} probes): unit and rank both exact in "
               f"{titles['both_exact']}; the unit span ran on over the rank in {titles['unit_ran_on']}.", "",
               f"Commanders' titles we wrote (`WRITTEN_UNITS`, {wtitles['probes']} sentences): unit and rank both "
-              f"exact in {wtitles['both_exact']}; the unit span ran on over the rank in {wtitles['unit_ran_on']}."]
+              f"exact in {wtitles['both_exact']}; the unit span ran on over the rank in {wtitles['unit_ran_on']}.", "",
+              f"Named foreign leaders in passing that we wrote (`WRITTEN_LEADERS`, {leaders['sentences']} sentences, "
+              f"title and name O): envoy spans predicted outside the {leaders['envoys']} gold envoys "
+              f"{leaders['spurious_envoys']}; gold envoys found exact {leaders['envoys_exact']}."]
     (out / "report.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(summary_line(metrics))
     print("\n".join(lines[9:]))

@@ -207,6 +207,55 @@ def test_named_foreign_civilians_are_outside_spans():
     assert seen >= 10
 
 
+def test_named_foreign_leaders_in_passing_are_outside_spans_and_hold_real_offices():
+    """A guest country's head of state, head of government or foreign minister named in passing
+    (greetings conveyed, an earlier visit) represents no state in the engagement: title and name
+    O. A kingdom has no president and the US no prime minister, by role or by name."""
+    from military_ner.data.gazetteers import fill_country
+    g = load_gazetteers()
+    neg = g.negatives
+    named = 0
+    for d in generate_documents(400, seed=6):
+        guest = g.countries[d.meta["guest"]]
+        titles = {fill_country(t, guest, k) for t in neg["leaders"] + neg["leaders_f"] for k in range(len(guest.adj_m))}
+        for t in titles:
+            for m in re.finditer(re.escape(t) + r" (\S+) (\S+)", d.text):
+                assert outside_spans(d, m.start(), m.start(1) - 1), (d.id, m.group(0))
+                after = [e.label for e in d.entities if m.start(1) <= e.start < m.end()]
+                assert "FOREIGN_ENVOY" not in after, (d.id, m.group(0))  # a name after the title is O
+                named += not after and m.group(1) != "إلى"
+    assert named >= 10
+    # the offices, drawn directly for every guest that lacks one
+    import random
+    from military_ner.data.article import Article
+    from military_ner.data.mentions import Picker
+    for code in neg["no_president"] + neg["no_prime_minister"]:
+        c = g.countries[code]
+        for seed in range(40):
+            art = Article(g, Picker(g, random.Random(seed)), "LY", "envoy")
+            art.guest = c
+            text = "".join(t for t, _ in art.render("{NR} - {NL}"))
+            if code in neg["no_president"]:
+                assert not re.search(rf"(الرئيس|الرئيسة) {c.adj_m[0]}|رئيسة? {c.name}", text), text
+            else:
+                assert not re.search(r"رئيسة? (ال)?(وزراء|حكومة)", text), text
+
+
+@pytest.mark.parametrize("old,new,expected", [
+    ("no_prime_minister: [US]", "no_prime_minister: [XX]", "unknown country code 'XX'"),
+    ('"وزيرة الخارجية {adj_f}", ', "", "feminine forms"),
+])
+def test_bad_leader_entries_name_the_file_and_key(tmp_path, old, new, expected):
+    shutil.copytree(GAZETTEER_DIR, tmp_path / "g")
+    path = tmp_path / "g" / "negatives.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    with pytest.raises(GazetteerError) as err:
+        load_gazetteers(tmp_path / "g")
+    assert "negatives.yaml" in str(err.value) and expected in str(err.value)
+
+
 def test_named_security_officials_are_envoys_and_their_titles_are_not():
     """A named foreign defence minister or security adviser: the name is FOREIGN_ENVOY, the
     title before it O; the same titles by role alone (foreign_officials) stay O."""

@@ -179,7 +179,7 @@ class Article:
             who = {"gE": lambda: self.E().female, "gX": lambda: self.X().gender == "f",
                    "gN": lambda: self.UN().gender == "f", "gUF": lambda: self.UF().gender == "f",
                    "gGF": lambda: self._get("GF", lambda: self._unit(self.guest.code, ["forces"])).gender == "f",
-                   "gHC": lambda: self.host.gender == "f", "gGC": lambda: self.guest.gender == "f"}[name]
+                   "gNL": lambda: self.NL()[1], "gHC": lambda: self.host.gender == "f", "gGC": lambda: self.guest.gender == "f"}[name]
             return o(f if who() else m)
         fn = getattr(self, "s_" + name, None)
         if fn is not None:
@@ -355,9 +355,16 @@ class Article:
     def s_NA(self): return self._neg("alliances")
     def s_NC(self): return self._neg("committees")
     def s_NX(self): return self._neg("multi_forces")
-    def s_NR(self):  # a foreign minister or head of state by role (the US has no prime minister)
-        return self._neg("foreign_officials", lambda t: t.startswith(("وزير ", "الرئيس", "رئيس"))
-                         and not (self.guest.code == "US" and t.startswith("رئيس")))
+    def _guest_has(self, title: str) -> bool:
+        """Whether the guest country has this office: no president for a kingdom, no prime minister
+        for the US (negatives.yaml `no_president`, `no_prime_minister`)."""
+        neg, code = self.g.negatives, self.guest.code
+        if any(w in title.split() for w in ("الوزراء", "وزراء", "الحكومة")):
+            return code not in neg["no_prime_minister"]
+        return not title.startswith(("الرئيس", "رئيس")) or code not in neg["no_president"]
+
+    def s_NR(self):  # a foreign minister or head of state by role
+        return self._neg("foreign_officials", lambda t: t.startswith(("وزير ", "الرئيس", "رئيس")) and self._guest_has(t))
     def s_NCP(self): return self._neg("foreign_officials", lambda t: t.startswith(("نظيره", "الجانب")))
     def s_NP(self): return self._neg("envoy_plurals")
 
@@ -366,6 +373,23 @@ class Article:
         is never one that this article uses for anybody else."""
         p = self._distinct(lambda: Named(*self.pick.name(self.guest.names)), "civilian", tries=20)
         return o(f"{fill_country(self.rng.choice(self.g.negatives['civilians']), self.guest)} {p.name}")
+    def NL(self):
+        """(title and name, female) of a named political leader of the guest country (head of state
+        or government, foreign minister), one per article; now and then a woman, titled in the feminine."""
+        def make():
+            rng, neg = self.rng, self.g.negatives
+            female = bool(self.g.names[self.guest.names].female) and rng.random() < 0.15
+            keep = [i for i, t in enumerate(neg["leaders"]) if self._guest_has(t)]
+            title = fill_country(neg["leaders_f" if female else "leaders"][rng.choice(keep)], self.guest, self._gk())
+            p = self._distinct(lambda: Named(*self.pick.name(self.guest.names, female=female)), "leader", tries=20)
+            return f"{title} {p.name}", female
+        return self._get("NL", make)
+
+    def s_NL(self):
+        """A named foreign leader mentioned in passing, outside the reported engagement: title and
+        name O (only one who represents his state in the engagement is an envoy)."""
+        return o(self.NL()[0])
+
     def s_NQ(self):
         """A quoted name after a descriptor that is not an exercise (operation, exhibition,
         initiative...): all O. Half the names are built like exercise names."""

@@ -403,10 +403,17 @@ def _roles(path: Path, data, names: dict) -> dict:
 def _negatives(path: Path, data, known) -> dict:
     ck = _Checker(path)
     lists = {"teams", "generic", "ministries", "alliances", "committees", "embassies", "foreign_officials",
-             "civilians", "envoy_plurals", "multi_forces"}
-    ck.mapping(data, "top level", lists | {"bases", "named_things"}, lists | {"bases", "named_things"})
+             "civilians", "envoy_plurals", "multi_forces", "leaders", "leaders_f"}
+    codes = {"no_president", "no_prime_minister"}
+    keys = lists | codes | {"bases", "named_things"}
+    ck.mapping(data, "top level", keys, keys)
     for k in lists:
         ck.texts(data[k], k, False)
+    for k in codes:
+        ck.codes(data[k], k, known)
+    if len(data["leaders"]) != len(data["leaders_f"]):
+        ck.fail("leaders_f", f"expected the {len(data['leaders'])} titles of leaders in their feminine forms, "
+                             f"got {len(data['leaders_f'])}")
     ck.mapping(data["named_things"], "named_things", {"descriptors", "names"}, {"descriptors", "names"})
     for k in ("descriptors", "names"):
         ck.texts(data["named_things"][k], f"named_things.{k}", False)
@@ -560,6 +567,8 @@ def corpus_lines(g: Gazetteers | None = None) -> list[str]:
     for k, v in g.negatives.items():
         if k in ("bases", "named_things"):
             lines += [t for texts in v.values() for t in texts]
+        elif k in ("no_president", "no_prime_minister"):  # country codes
+            continue
         else:
             lines += [t for t in v if "{" not in t]
     pools = mention_pools(g)

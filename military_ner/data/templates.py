@@ -3,7 +3,7 @@
 Syntax (rendered by `generate.py`):
     {SLOT}        an entity or phrase slot (table below); {و+SLOT} attaches a clitic
                   (و ب ل وب ول) to its first word, inside the span when that word is an entity
-    {gE:m/f}      masculine or feminine form by the gender of E (envoy), X (exercise),
+    {gE:m/f}      masculine or feminine form by the gender of E (envoy), NL (named leader), X (exercise),
                   N (numbered formation), UF (host forces), GF (guest forces) or HC (host country)
     <a|b|c>       one of the alternatives (no nesting; an alternative may hold slots)
 
@@ -20,7 +20,8 @@ spokesman's title + unit; GF guest forces, GSV guest service, GSB guest staff, G
 Exercise: X introduction, Xn name only, Xd descriptor only, Xr anaphor (O). Negatives (O):
 NTi/NTd teams, NM ministries, NE embassy, NA alliance, NB base, NQ a quoted name that is no exercise,
 NC committee, NX one service of two countries, NR foreign minister by role, NCP counterpart,
-NP envoy plurals, NF a named foreign civilian (expert, journalist; name O). Misc: WHEN DAY DATE YEAR YEAR0 (an earlier year) N NDAYS ORD TOPIC TOPICS COURSE.
+NP envoy plurals, NF a named foreign civilian (expert, journalist; name O), NL a named guest
+leader in passing (head of state or government, foreign minister; title and name O). Misc: WHEN DAY DATE YEAR YEAR0 (an earlier year) N NDAYS ORD TOPIC TOPICS COURSE.
 
 Every sentence here was written for this project; none is taken from an article.
 """
@@ -38,6 +39,10 @@ COMMON = {
         "وأكد الطرفان أهمية <استمرار|مواصلة> التنسيق عبر {NC}، التي <تعقد|من المقرر أن تعقد> اجتماعها المقبل في {GCAP}.",
         "ويأتي ذلك <بالتزامن مع|في ظل> <تحديات|تهديدات> أمنية <متزايدة|متنامية> تشهدها المنطقة، <ما يفرض|تستدعي> <تعزيز|تكثيف> التنسيق بين {NX}.",
         "<ولم يصدر|ولم يصدر حتى الآن> <أي تعليق|تعليق رسمي> من {NM} <حول|بشأن> <تفاصيل|نتائج> <اللقاء|الزيارة>.",
+        "{gNL:وكان/وكانت} {NL} قد {gNL:أكد/أكدت} <في تصريحات سابقة|الشهر الماضي|في وقت سابق> <حرص|عزم> {gNL:بلاده/بلادها} على <تعزيز|توسيع> <علاقاتها|شراكتها> مع {HC} في <مختلف المجالات|المجالات الأمنية والاقتصادية>.",
+        "<ويأتي ذلك|ويأتي هذا اللقاء> <بعد|عقب> <أسابيع|أشهر|أيام> من <زيارة|جولة> {NL} إلى {CAP}، <تناولت|ركزت على> <ملفات|قضايا> <الطاقة والاستثمار|التجارة والهجرة|الأمن الإقليمي>.",
+        "<ويأتي ذلك|ويندرج هذا اللقاء> <تنفيذاً|ترجمة> <لمخرجات|لنتائج> <القمة|المباحثات> التي <جمعت|عقدت بين> {NL} <وكبار|وعدد من كبار> المسؤولين في {HC} <العام الماضي|مطلع العام|في {GCAP}>.",
+        "<وسبق|وكان قد سبق> أن {gNL:وقع/وقعت} {NL} <اتفاقاً|برنامجاً> <للتعاون|لدعم التعاون> <الاقتصادي|الأمني> مع {HC} <عام {YEAR0}|خلال زيارة سابقة>.",
     ],
     "closing_any": [  # also fits inspections, statements and graduations
         "<وكانت|وقد كانت> {HC} <قد أعلنت|أعلنت> <في وقت سابق|العام الماضي|مطلع العام> <إطلاق|انطلاق> {NQ}، <بمشاركة|بحضور> <وفود|ممثلين> من <عدة دول|دول عربية وأجنبية>.",
@@ -101,7 +106,7 @@ KINDS["reception"] = {
         "<واستمع الوفد {GCa} إلى|واطلع الوفد {GCa} على> <إيجاز|عرض> <مفصل|موجز> <حول|عن> <مهام|واجبات> {USV} <وخطط|وبرامج> <تطويرها|التدريب فيها>.",
         "<كما زار|وزار|كما تفقد|وتفقد> {Gs} <عدداً من|بعض> <المنشآت|الوحدات> التابعة {ل+USV}، <حيث اطلع على|واطلع على|حيث تعرف على|وتعرف على> <مستوى|سير> <التدريب|العمل> فيها.",
         "<وتطرق|وتطرّق> الجانبان إلى <الأوضاع الأمنية|التطورات الأمنية> في المنطقة، <وسبل|وآليات> <التنسيق|التعاون> في مجال {TOPIC}.",
-        "<ونقل|كما نقل> {Gs} <تحيات|تهاني> {NR} <إلى {QUF}|{ل+QUF}>، <مؤكداً التزام بلاده بدعم|مؤكداً دعم بلاده لمسار> <الاستقرار|الأمن> في {HC}.",
+        "<ونقل|كما نقل> {Gs} <تحيات|تهاني> <{NR}|{NL}> <إلى {QUF}|{ل+QUF}>، <مؤكداً التزام بلاده بدعم|مؤكداً دعم بلاده لمسار> <الاستقرار|الأمن> في {HC}.",
         "كما <تناول|بحث> الجانبان الترتيبات <الجارية|النهائية> {ل+X} المزمع {gX:إجراؤه/إجراؤها} في {CITY} <خلال الأشهر المقبلة|العام المقبل>.",
         "<وأعرب|وعبر> {Gs} عن <تطلع|رغبة> بلاده في مشاركة {UFs} في {X} {gX:المقبل/المقبلة}.",
         "<وقدم|وعرض> {Hs} <شرحاً|إيجازاً> <عن|حول> <مهام|هيكلة> {UFs} <والتحديات|والتهديدات> الأمنية <على الحدود|في المنطقة>.",
@@ -152,7 +157,7 @@ KINDS["envoy"] = {
         "<وحضر اللقاء|وشارك في اللقاء> {A}، <إضافة إلى|إلى جانب> عدد من <ضباط|كبار ضباط> {UFs}.",
         "{gE:وأشار/وأشارت} {Es} إلى أن {NE} <ستعمل|تعمل> على <تسهيل|تنسيق> مشاركة <ضباط|منتسبي> {USV} في دورات <تخصصية|متقدمة> <في المعاهد|بالمؤسسات التعليمية> التابعة {ل+GF}.",
         "وفي ختام اللقاء، <جرى|تم> تبادل الدروع التذكارية بين الجانبين.",
-        "<{gE:ونقل/ونقلت}|{gE:كما نقل/كما نقلت}> {Es} تحيات {NR} <إلى {QUF}|{ل+QUF}>.",
+        "<{gE:ونقل/ونقلت}|{gE:كما نقل/كما نقلت}> {Es} تحيات <{NR}|{NL}> <إلى {QUF}|{ل+QUF}>.",
         "<واتفق|وتوافق> الجانبان على <عقد|تنظيم> <اجتماعات|لقاءات> <دورية|منتظمة> <لمتابعة|لتقييم> <برامج|مشاريع> التعاون، <بمشاركة|بإشراف> {NTi}.",
         "<من جهته|بدوره|من جانبه>، <أكد {Hs} أن|شدد {Hs} على أن> <أبواب|قنوات> التعاون مع {GC} <مفتوحة|ستظل مفتوحة> <في كل المجالات|في مختلف المجالات العسكرية>.",
         "{gE:وأثنى/وأثنت} {Es} على <مستوى|درجة> التنسيق مع {UD}، <ولا سيما|خاصة> في <تبادل المعلومات|مجال {TOPIC}>.",
