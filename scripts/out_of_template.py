@@ -12,8 +12,10 @@ where the unit span must stop before the rank. Those title probes are scored apa
 not: whether it is an envoy depends on an article they do not have). A model that only learned our templates'
 wording around entities fails here; one that learned the entities' own form does not. It says
 nothing about names the gazetteers lack, which is what real news adds. Two sets of sentences we
-wrote come with it: commanders' titles (`WRITTEN_UNITS`), and named foreign political leaders
-mentioned in passing (`WRITTEN_LEADERS`), whose names are O while the envoy beside them is not. Generated text only:
+wrote come with it: commanders' titles (`WRITTEN_UNITS`), named foreign political leaders
+mentioned in passing (`WRITTEN_LEADERS`), whose names are O while the envoy beside them is not, and
+envoys in phrasings and names of our choosing (`WRITTEN_ENVOYS`, and `WRITTEN_ENVOYS_UNSEEN`, kept
+to totals). Generated text only:
 safe to read, and no dev data is involved. Writes eval/out-of-template/{report.md,metrics.json}.
 """
 import argparse
@@ -123,23 +125,69 @@ WRITTEN_LEADERS = (
     "ويأتي ذلك بعد تصريحات وزير الخارجية الأمريكي ماركو روبيو بشأن الأوضاع في السودان.",
 )
 
+# Envoys in phrasings and names of our own choosing (UN, EU, AU and NATO representatives, consuls,
+# attachés, role-only envoys, foreign envoys with Arab names), with local officers and a foreign
+# journalist who must stay O. Written about a Libyan host unless the sentence names another.
+WRITTEN_ENVOYS = (
+    "استقبل رئيس الأركان العامة المبعوث الأممي الخاص [هانز غروندبرغ]، وبحث معه مستجدات العملية السياسية.",
+    "والتقى قائد القوات البحرية الملحق العسكري الإسباني العقيد [خوسيه لويس غارسيا] في مكتبه بطرابلس.",
+    "وحضر اللقاء سفير الاتحاد الأوروبي [نيكولا أورلاندو] وعدد من ضباط الأركان.",
+    "وأشاد [السفير الياباني] بجهود الجيش في تأمين الحدود الجنوبية.",
+    "كما استقبل آمر المنطقة العسكرية الغربية [القائم بأعمال السفارة الكورية الجنوبية] لدى ليبيا.",
+    "وبحث رئيس الأركان مع رئيس بعثة الاتحاد الأفريقي [محمد بلعيش] سبل دعم الاستقرار في الجنوب.",
+    "واستقبل وزير الدفاع نظيره التركي [يشار غولر] في مقر الوزارة بحضور رئيس الأركان.",
+    "وأكد الملحق الدفاعي البريطاني [ديفيد ويليامسون] استعداد بلاده لتقديم الدعم الفني للقوات البحرية.",
+    "وسلم سفير جمهورية الصين الشعبية [لي تشنغ وين] رسالة خطية إلى القائد العام.",
+    "والتقى القائد العام كبير مستشاري الرئيس الأمريكي للشؤون الأفريقية [مسعد بولس] في بنغازي.",
+    "ورافق الوفد الملحق العسكري الروسي [فلاديمير كوزنتسوف] خلال جولته في القاعدة البحرية.",
+    "وأشادت [سفيرة كندا] بمستوى التنسيق بين الجانبين في مجال نزع الألغام.",
+    "وجرى اللقاء بحضور قنصل عام إيطاليا في بنغازي [كارلو باتوري] ومدير مكتب القائد العام.",
+    "من جهته، أعرب السفير [أوليفييه جيرار] عن تقديره للجهود التي تبذلها رئاسة الأركان.",
+    "والتقى رئيس الأركان وفداً من حلف الناتو برئاسة [خافيير كولومينا]، الممثل الخاص للأمين العام للحلف.",
+    "واستقبل اللواء خالد المحجوب مدير إدارة التوجيه المعنوي وفداً من الصحفيين المحليين.",
+    "وقال الصحفي الفرنسي فرانسوا دوران إن الزيارة تعكس اهتماماً أوروبياً متزايداً بالمنطقة.",
+    "وأوضح العميد أحمد المسماري أن التدريبات ستستمر حتى نهاية الشهر الجاري.",
+)
 
-def written_leaders() -> list[Document]:
-    """`WRITTEN_LEADERS` as documents: the bracketed envoys are the gold spans."""
+# A second set like WRITTEN_ENVOYS, written before the generator changes that WRITTEN_ENVOYS's errors
+# led to (named counterparts, NATO representatives) and only ever read as totals, so that it still
+# measures those changes without having shaped them. Hosts vary (Libya unless the sentence says).
+WRITTEN_ENVOYS_UNSEEN = (
+    "واستقبل رئيس هيئة الأركان المشتركة نظيره الفرنسي الجنرال [تييري بوركهارد] في مقر القيادة.",
+    "وبحث وزير الدفاع مع نظيره الإيطالي [غويدو كروسيتو] ملف الهجرة غير النظامية.",
+    "والتقى المبعوث الأممي [عبد الله باتيلي] رئيس الأركان العامة في طرابلس.",
+    "وشارك في الاجتماع ممثل حلف الناتو [يانيس ديميتريو] إلى جانب عدد من الملحقين العسكريين.",
+    "واستقبل آمر المنطقة العسكرية الشرقية القنصل العام الأمريكي [جوزيف ويلسون].",
+    "وأكد [ملحق الدفاع الفرنسي] لدى الجزائر أن التعاون يشمل التكوين وتبادل الخبرات.",
+    "وحضر حفل التخرج سفراء الدول الصديقة والملحقون العسكريون المعتمدون لدى المملكة.",
+    "واستقبل الفريق أول السعيد شنقريحة السفير الروسي [أليكسي سولوماتين] بمقر أركان الجيش.",
+    "وأعلن المتحدث باسم الجيش العقيد محمد رضا أن وفداً أمريكياً سيزور البلاد الأسبوع المقبل.",
+    "كما التقى قائد أفريكوم الجنرال [مايكل لانغلي] عدداً من القادة العسكريين في بنغازي.",
+    "ونقلت سفيرة المملكة المتحدة [كارولين هيرندال] تحيات حكومتها إلى القيادة العامة.",
+    "وتطرق الخبير الألماني كلاوس مولر في ندوة إلى التحديات الأمنية في منطقة الساحل.",
+    "واستقبل وزير الدولة لشؤون الدفاع القطري وفداً عسكرياً تركياً برئاسة الفريق [متين غوراك].",
+    "وبحث رئيس أركان الجيش اليمني مع الملحق العسكري السعودي العميد [سلطان العنزي] أوجه التعاون.",
+    "واستقبل قائد القوات البحرية المصرية قائد الأسطول السادس الأمريكي الأدميرال [جيفري أندرسون].",
+    "وقال الرئيس الفرنسي إيمانويل ماكرون في رسالة تلاها السفير [كريستوف فارنو] إن باريس تدعم جهود الاستقرار.",
+)
+
+
+def bracketed(lines, prefix: str) -> list[Document]:
+    """Sentences whose bracketed parts are the gold FOREIGN_ENVOY spans, as documents."""
     docs = []
-    for line in WRITTEN_LEADERS:
+    for line in lines:
         text, spans = "", []
         for i, part in enumerate(line.replace("]", "[").split("[")):
             if i % 2:
                 spans.append(Span(len(text), len(text) + len(part), "FOREIGN_ENVOY", part))
             text += part
-        docs.append(Document(f"leaders-{len(docs)}", text, spans))
+        docs.append(Document(f"{prefix}-{len(docs)}", text, spans))
     return docs
 
 
-def leader_probes(docs: list[Document], rec) -> dict:
-    """For `written_leaders()`: gold envoys found exact, and envoy spans predicted outside any gold
-    envoy (a leader's name tagged, or part of it)."""
+def envoy_probes(docs: list[Document], rec) -> dict:
+    """For sentences of `bracketed()`: gold envoys found exact, and envoy spans predicted outside
+    any gold envoy (a leader's or a local officer's name tagged, or part of one)."""
     out = {"sentences": len(docs), "envoys": 0, "envoys_exact": 0, "spurious_envoys": 0}
     for d, predicted in zip(docs, rec.predict([d.text for d in docs])):
         got = {(s.start, s.end) for s in predicted if s.label == "FOREIGN_ENVOY"}
@@ -183,12 +231,15 @@ def main():
     shapes = boundary_shapes(docs, predicted)
     titles = title_probes(titled, rec)
     wtitles = title_probes(written_titles(), rec)
-    leaders = leader_probes(written_leaders(), rec)
+    leaders = envoy_probes(bracketed(WRITTEN_LEADERS, "leaders"), rec)
+    envoys = envoy_probes(bracketed(WRITTEN_ENVOYS, "envoys"), rec)
+    unseen = envoy_probes(bracketed(WRITTEN_ENVOYS_UNSEEN, "unseen"), rec)
     command = " ".join(["python", "scripts/out_of_template.py", *sys.argv[1:]])
     out = ROOT / args.out
     write_json(out / "metrics.json", {"command": command, "model": what, **metrics, "boundary_shapes": shapes,
                                       "unit_then_rank": titles, "written_titles": wtitles,
-                                      "written_leaders": leaders})
+                                      "written_leaders": leaders, "written_envoys": envoys,
+                                      "written_envoys_unseen": unseen})
     s = metrics["strict"]
     lines = ["# Gazetteer entities among words our templates never use", "", "Produced by:", "", f"    {command}", "",
              f"{what}; {len(docs)} probe sentences (seed {args.seed}, {args.names} names), each one entity "
@@ -205,7 +256,14 @@ def main():
               f"exact in {wtitles['both_exact']}; the unit span ran on over the rank in {wtitles['unit_ran_on']}.", "",
               f"Named foreign leaders in passing that we wrote (`WRITTEN_LEADERS`, {leaders['sentences']} sentences, "
               f"title and name O): envoy spans predicted outside the {leaders['envoys']} gold envoys "
-              f"{leaders['spurious_envoys']}; gold envoys found exact {leaders['envoys_exact']}."]
+              f"{leaders['spurious_envoys']}; gold envoys found exact {leaders['envoys_exact']}.", "",
+              f"Envoys in phrasings and names we chose (`WRITTEN_ENVOYS`, {envoys['sentences']} sentences, with "
+              f"local officers and a journalist who are O): gold envoys found exact {envoys['envoys_exact']} of "
+              f"{envoys['envoys']}; envoy spans predicted outside them {envoys['spurious_envoys']}.", "",
+              f"A second such set, written before the generator changes the first one led to and read only as "
+              f"totals (`WRITTEN_ENVOYS_UNSEEN`, {unseen['sentences']} sentences): gold envoys found exact "
+              f"{unseen['envoys_exact']} of {unseen['envoys']}; envoy spans predicted outside them "
+              f"{unseen['spurious_envoys']}."]
     (out / "report.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(summary_line(metrics))
     print("\n".join(lines[9:]))
