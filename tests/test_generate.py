@@ -256,6 +256,32 @@ def test_bad_leader_entries_name_the_file_and_key(tmp_path, old, new, expected):
     assert "negatives.yaml" in str(err.value) and expected in str(err.value)
 
 
+def test_a_heavier_unit_is_drawn_as_often_as_its_weight_says():
+    """AFRICOM weighs 4 in units.yaml: among the US commands whose officers visit Libya it is drawn
+    about four times as often as one of weight 1."""
+    import random
+    from military_ner.data.mentions import Picker
+    g = load_gazetteers()
+    pool = {u.name: u.weight for u in g.units["US"] if u.kind == "command" and (not u.aor or "LY" in u.aor)}
+    heavy, light = "القيادة العسكرية الأمريكية في أفريقيا", "قيادة العمليات الخاصة الأمريكية في أفريقيا"
+    assert pool[heavy] == 4 and pool[light] == 1
+    pick = Picker(g, random.Random(3))
+    drawn = [pick.unit("US", ["command"], "LY", marked=True).key for _ in range(6000)]
+    assert 3.0 < drawn.count(heavy) / drawn.count(light) < 5.3
+    assert set(drawn) == set(pool)
+
+
+@pytest.mark.parametrize("weight", ["0", "2.5", "yes"])
+def test_a_bad_unit_weight_names_the_file_and_unit(tmp_path, weight):
+    shutil.copytree(GAZETTEER_DIR, tmp_path / "g")
+    path = tmp_path / "g" / "units.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("kind: command, weight: 4,", f"kind: command, weight: {weight},", 1),
+                    encoding="utf-8")
+    with pytest.raises(GazetteerError) as err:
+        load_gazetteers(tmp_path / "g")
+    assert "units.yaml" in str(err.value) and "weight" in str(err.value) and "القيادة العسكرية الأمريكية" in str(err.value)
+
+
 def test_named_security_officials_are_envoys_and_their_titles_are_not():
     """A named foreign defence minister or security adviser: the name is FOREIGN_ENVOY, the
     title before it O; the same titles by role alone (foreign_officials) stay O."""
@@ -446,3 +472,31 @@ def test_given_noise_renews_foreign_given_names_only(docs):
     assert len(renamed) > 20 and not [v for _, _, v in renamed if v in given or v in family]
     with pytest.raises(ValueError, match="given_noise must be a share between 0 and 1"):
         generate_documents(1, seed=7, given_noise=1.5)
+
+
+def test_a_spliced_name_is_one_word_even_when_its_origin_has_two_word_names():
+    """Person noise swaps one word for one word: the back half of "عبد الغفار" would add one."""
+    import random
+    from military_ner.data.generate import _family_names, _novel_name
+    family = _family_names("all")
+    assert any(" " in n for kin in family.values() for n in kin)
+    rng = random.Random(0)
+    made = [_novel_name(n, kin, rng) for n, kin in family.items() if " " not in n for _ in range(3)]
+    assert len([m for m in made if m]) > 100 and not [m for m in made if m and " " in m]
+
+
+def test_a_named_counterpart_is_an_envoy_and_his_title_is_not():
+    """"نظيره الأمريكي [الفريق] [NAME]": the named counterpart is an envoy; "نظيره الأمريكي" is O,
+    and so it stays when no name follows (by role only)."""
+    g = load_gazetteers()
+    named = bare = 0
+    for d in generate_documents(400, seed=9):
+        guest = g.countries[d.meta["guest"]]
+        for m in re.finditer(rf"نظيره ({'|'.join(map(re.escape, guest.adj_m))})", d.text):
+            assert outside_spans(d, m.start(), m.end()), (d.id, m.group(0))
+            after = [s.label for s in d.entities if m.end() < s.start <= m.end() + 40][:2]
+            if after == ["MILITARY_RANK", "FOREIGN_ENVOY"]:
+                named += 1
+            elif "FOREIGN_ENVOY" not in after:
+                bare += 1
+    assert named >= 10 and bare >= 5

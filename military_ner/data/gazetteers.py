@@ -89,6 +89,7 @@ class Unit:
     positions: tuple[str, ...] = ()
     short: tuple[str, ...] = ()
     aor: tuple[str, ...] = ()
+    weight: int = 1  # how often news names it, against 1 for the others of its country and kind
 
 
 @dataclass(frozen=True)
@@ -288,13 +289,14 @@ def _ranks(path: Path, data, known) -> tuple[list[Rank], list[Rank], list[Qualif
 
 
 def _unit(ck: _Checker, e, where: str, country: str, known, generic: bool = False) -> Unit:
-    keys = {"name", "kind", "domain", "acronym", "variants", "positions", "short", "aor"}
+    keys = {"name", "kind", "domain", "acronym", "variants", "positions", "short", "aor", "weight"}
     ck.mapping(e, where, keys | ({"foreign_only", "not_in"} if generic else set()), {"name", "kind"})
     positions = ck.texts(e.get("positions"), f"{where}.positions")
     return Unit(ck.text(e["name"], f"{where}.name"), ck.choice(e["kind"], f"{where}.kind", UNIT_KINDS), country,
                 ck.choice(e.get("domain", "any"), f"{where}.domain", DOMAINS), ck.texts(e.get("acronym"), f"{where}.acronym"),
                 ck.texts(e.get("variants"), f"{where}.variants"), positions,
-                ck.texts(e.get("short"), f"{where}.short"), ck.codes(e.get("aor"), f"{where}.aor", known))
+                ck.texts(e.get("short"), f"{where}.short"), ck.codes(e.get("aor"), f"{where}.aor", known),
+                ck.integer(e.get("weight", 1), f"{where}.weight", 1, 10))
 
 
 def _units(path: Path, data, countries: dict[str, Country]) -> tuple[dict[str, list[Unit]], dict, dict]:
@@ -332,7 +334,8 @@ def _units(path: Path, data, countries: dict[str, Country]) -> tuple[dict[str, l
             name = fill_country(u.name, country)
             if name in listed or (foreign_only and country.host) or (u.kind, u.domain) in covered or code in not_in:
                 continue
-            out.setdefault(code, []).append(Unit(name, u.kind, code, u.domain, (), (), u.positions, u.short, ()))
+            out.setdefault(code, []).append(Unit(name, u.kind, code, u.domain, (), (), u.positions, u.short, (),
+                                                 u.weight))
     return out, f, comp
 
 

@@ -272,7 +272,7 @@ def _novel_name(name: str, kin: tuple[str, ...], rng: random.Random) -> str | No
     origin ("ماكنزي" + "أوستن" -> "ماكستن"), so it looks like the names it stands for."""
     for _ in range(4):
         other = rng.choice(kin)
-        if other == name or len(other) < 3:
+        if other == name or len(other) < 3 or " " in other:  # a back half of "حسب الله" would add a word
             continue
         new = name[:max(2, len(name) // 2 + rng.choice((-1, 0, 1)))] + other[len(other) // 2 + rng.choice((-1, 0, 1)):]
         if len(new) >= 3 and new not in _family_names("all") and new not in _given_names("all"):

@@ -382,7 +382,7 @@ class Picker:
                 names = lambda u: (f"{u.name} {nationality_after(u.name, c)}",)
         if not pool:
             return None
-        u = rng.choice(pool)
+        u = rng.choices(pool, weights=[x.weight for x in pool])[0]
         if not marked and rng.random() < COMPOSE_P.get(u.kind, 0.0):
             full = self.composed(code, u.kind)
             return UnitRef(full, u.kind, u.domain, (), "", "", key=full)
