@@ -2,7 +2,7 @@
 # The main job, offline, on a fresh machine: set up, build the small base model from our own
 # text, fine-tune it, evaluate it (held-out gold article + real-news dev set, next to the
 # gazetteer baseline), export the gated ONNX bundle and predict on the seed articles.
-# About 31 minutes on 2 CPU cores with the environment set up: 26.5 of them training, 2.5 building the
+# About 29 minutes on 2 CPU cores with the environment set up: 24-25 of them training, 2.5 building the
 # base; a fresh machine adds the package installs.
 # Extra arguments go to train.py (e.g. epochs=1, or epochs=3 with more time: CV 0.880 against 0.839 at 2.5).
 set -euo pipefail
