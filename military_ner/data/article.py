@@ -179,7 +179,8 @@ class Article:
             who = {"gE": lambda: self.E().female, "gX": lambda: self.X().gender == "f",
                    "gN": lambda: self.UN().gender == "f", "gUF": lambda: self.UF().gender == "f",
                    "gGF": lambda: self._get("GF", lambda: self._unit(self.guest.code, ["forces"])).gender == "f",
-                   "gNL": lambda: self.NL()[1], "gHC": lambda: self.host.gender == "f", "gGC": lambda: self.guest.gender == "f"}[name]
+                   "gNL": lambda: self.NL()[1],
+                   "gHC": lambda: self.host.gender == "f", "gGC": lambda: self.guest.gender == "f"}[name]
             return o(f if who() else m)
         fn = getattr(self, "s_" + name, None)
         if fn is not None:
@@ -373,6 +374,7 @@ class Article:
         is never one that this article uses for anybody else."""
         p = self._distinct(lambda: Named(*self.pick.name(self.guest.names)), "civilian", tries=20)
         return o(f"{fill_country(self.rng.choice(self.g.negatives['civilians']), self.guest)} {p.name}")
+
     def NL(self):
         """(title and name, female) of a named political leader of the guest country (head of state
         or government, foreign minister), one per article; now and then a woman, titled in the feminine."""
