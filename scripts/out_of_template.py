@@ -15,7 +15,7 @@ nothing about names the gazetteers lack, which is what real news adds. Two sets 
 wrote come with it: commanders' titles (`WRITTEN_UNITS`), named foreign political leaders
 mentioned in passing (`WRITTEN_LEADERS`), whose names are O while the envoy beside them is not, and
 envoys in phrasings and names of our choosing (`WRITTEN_ENVOYS`, and `WRITTEN_ENVOYS_UNSEEN`, kept
-to totals). Generated text only:
+to totals), and exercises as the guideline spans them (`WRITTEN_EXERCISES`). Generated text only:
 safe to read, and no dev data is involved. Writes eval/out-of-template/{report.md,metrics.json}.
 """
 import argparse
@@ -171,30 +171,52 @@ WRITTEN_ENVOYS_UNSEEN = (
     "وقال الرئيس الفرنسي إيمانويل ماكرون في رسالة تلاها السفير [كريستوف فارنو] إن باريس تدعم جهود الاستقرار.",
 )
 
+# Exercises as the guideline spans them, in sentences we wrote: descriptor and quoted name one span
+# with the opening quote only, a name in brackets like a quoted one, an unquoted name after its
+# descriptor, numbers inside the name, a year phrase after it outside, the first descriptor-only
+# mention that introduces an exercise; anaphora, indefinite and superlative mentions O.
+WRITTEN_EXERCISES = (
+    "وتشارك القوات البحرية في [مناورات «الموج الأحمر]» التي تنطلق الأسبوع المقبل.",
+    "واختتمت فعاليات [التمرين العسكري المشترك «صقور الصحراء]» بمشاركة وحدات من البلدين.",
+    "وشهد رئيس الأركان المرحلة الرئيسية من [تمرين «الحصن المنيع 2]» في المنطقة الشرقية.",
+    "وتستعد القوات المسلحة للمشاركة في [مناورات الأسد الأفريقي] التي تستضيفها المغرب سنوياً.",
+    "وانطلقت [المناورات البحرية المشتركة (ميدوزا]) قبالة السواحل المصرية.",
+    "وأكد قائد القوات البرية أن هذا التمرين يعكس مستوى الجاهزية العالية للوحدات.",
+    "ونفذت الوحدات تمريناً مشتركاً بالذخيرة الحية في المنطقة الجنوبية.",
+    "وتأتي [التمرينات العسكرية المشتركة «درع الشمال]» في إطار خطة التعاون بين البلدين.",
+    "وشاركت القوات الجوية في [تمرين «العلم الأحمر]» لعام 2025 في الولايات المتحدة.",
+    "وتختتم اليوم [مناورات «نسور الجو 3]» بين القوات الجوية للبلدين.",
+    "واطلع الوفد على الترتيبات النهائية [للتمرين التعبوي المشترك] المزمع تنفيذه في الجفرة.",
+    "وتعد [مناورات «رعد الشمال]» من أضخم المناورات العسكرية في المنطقة.",
+    "وقال المتحدث إن [تمرين «بدر 2025]» يهدف إلى رفع الكفاءة القتالية للوحدات.",
+    "ووصلت طلائع القوات المشاركة في [التمرين متعدد الجنسيات «النجم الساطع]» إلى قاعدة محمد نجيب.",
+    "وجرى خلال التمرين تنفيذ رمايات بالذخيرة الحية بمشاركة الطيران.",
+)
 
-def bracketed(lines, prefix: str) -> list[Document]:
-    """Sentences whose bracketed parts are the gold FOREIGN_ENVOY spans, as documents."""
+
+def bracketed(lines, prefix: str, label: str = "FOREIGN_ENVOY") -> list[Document]:
+    """Sentences whose bracketed parts are the gold spans of `label`, as documents."""
     docs = []
     for line in lines:
         text, spans = "", []
         for i, part in enumerate(line.replace("]", "[").split("[")):
             if i % 2:
-                spans.append(Span(len(text), len(text) + len(part), "FOREIGN_ENVOY", part))
+                spans.append(Span(len(text), len(text) + len(part), label, part))
             text += part
         docs.append(Document(f"{prefix}-{len(docs)}", text, spans))
     return docs
 
 
-def envoy_probes(docs: list[Document], rec) -> dict:
-    """For sentences of `bracketed()`: gold envoys found exact, and envoy spans predicted outside
-    any gold envoy (a leader's or a local officer's name tagged, or part of one)."""
-    out = {"sentences": len(docs), "envoys": 0, "envoys_exact": 0, "spurious_envoys": 0}
+def span_probes(docs: list[Document], rec, label: str = "FOREIGN_ENVOY") -> dict:
+    """For sentences of `bracketed()`: gold spans found exact, and spans of `label` predicted outside
+    any gold one (for envoys: a leader's or a local officer's name tagged, or part of one)."""
+    out = {"sentences": len(docs), "gold": 0, "exact": 0, "spurious": 0}
     for d, predicted in zip(docs, rec.predict([d.text for d in docs])):
-        got = {(s.start, s.end) for s in predicted if s.label == "FOREIGN_ENVOY"}
+        got = {(s.start, s.end) for s in predicted if s.label == label}
         gold = [(s.start, s.end) for s in d.entities]
-        out["envoys"] += len(gold)
-        out["envoys_exact"] += sum(g in got for g in gold)
-        out["spurious_envoys"] += sum(not any(a < ge and gs < b for gs, ge in gold) for a, b in got)
+        out["gold"] += len(gold)
+        out["exact"] += sum(g in got for g in gold)
+        out["spurious"] += sum(not any(a < ge and gs < b for gs, ge in gold) for a, b in got)
     return out
 
 
@@ -231,15 +253,16 @@ def main():
     shapes = boundary_shapes(docs, predicted)
     titles = title_probes(titled, rec)
     wtitles = title_probes(written_titles(), rec)
-    leaders = envoy_probes(bracketed(WRITTEN_LEADERS, "leaders"), rec)
-    envoys = envoy_probes(bracketed(WRITTEN_ENVOYS, "envoys"), rec)
-    unseen = envoy_probes(bracketed(WRITTEN_ENVOYS_UNSEEN, "unseen"), rec)
+    leaders = span_probes(bracketed(WRITTEN_LEADERS, "leaders"), rec)
+    envoys = span_probes(bracketed(WRITTEN_ENVOYS, "envoys"), rec)
+    unseen = span_probes(bracketed(WRITTEN_ENVOYS_UNSEEN, "unseen"), rec)
+    exercises = span_probes(bracketed(WRITTEN_EXERCISES, "exercises", "EXERCISE"), rec, "EXERCISE")
     command = " ".join(["python", "scripts/out_of_template.py", *sys.argv[1:]])
     out = ROOT / args.out
     write_json(out / "metrics.json", {"command": command, "model": what, **metrics, "boundary_shapes": shapes,
                                       "unit_then_rank": titles, "written_titles": wtitles,
                                       "written_leaders": leaders, "written_envoys": envoys,
-                                      "written_envoys_unseen": unseen})
+                                      "written_envoys_unseen": unseen, "written_exercises": exercises})
     s = metrics["strict"]
     lines = ["# Gazetteer entities among words our templates never use", "", "Produced by:", "", f"    {command}", "",
              f"{what}; {len(docs)} probe sentences (seed {args.seed}, {args.names} names), each one entity "
@@ -255,15 +278,18 @@ def main():
               f"Commanders' titles we wrote (`WRITTEN_UNITS`, {wtitles['probes']} sentences): unit and rank both "
               f"exact in {wtitles['both_exact']}; the unit span ran on over the rank in {wtitles['unit_ran_on']}.", "",
               f"Named foreign leaders in passing that we wrote (`WRITTEN_LEADERS`, {leaders['sentences']} sentences, "
-              f"title and name O): envoy spans predicted outside the {leaders['envoys']} gold envoys "
-              f"{leaders['spurious_envoys']}; gold envoys found exact {leaders['envoys_exact']}.", "",
+              f"title and name O): envoy spans predicted outside the {leaders['gold']} gold envoys "
+              f"{leaders['spurious']}; gold envoys found exact {leaders['exact']}.", "",
               f"Envoys in phrasings and names we chose (`WRITTEN_ENVOYS`, {envoys['sentences']} sentences, with "
-              f"local officers and a journalist who are O): gold envoys found exact {envoys['envoys_exact']} of "
-              f"{envoys['envoys']}; envoy spans predicted outside them {envoys['spurious_envoys']}.", "",
+              f"local officers and a journalist who are O): gold envoys found exact {envoys['exact']} of "
+              f"{envoys['gold']}; envoy spans predicted outside them {envoys['spurious']}.", "",
               f"A second such set, written before the generator changes the first one led to and read only as "
               f"totals (`WRITTEN_ENVOYS_UNSEEN`, {unseen['sentences']} sentences): gold envoys found exact "
-              f"{unseen['envoys_exact']} of {unseen['envoys']}; envoy spans predicted outside them "
-              f"{unseen['spurious_envoys']}."]
+              f"{unseen['exact']} of {unseen['gold']}; envoy spans predicted outside them "
+              f"{unseen['spurious']}.", "",
+              f"Exercises in phrasings we wrote (`WRITTEN_EXERCISES`, {exercises['sentences']} sentences, with "
+              f"anaphora and indefinite mentions that are O): gold exercises found exact {exercises['exact']} of "
+              f"{exercises['gold']}; exercise spans predicted outside them {exercises['spurious']}."]
     (out / "report.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(summary_line(metrics))
     print("\n".join(lines[9:]))
