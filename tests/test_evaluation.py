@@ -115,3 +115,35 @@ def test_pool_runs_pools_held_out_articles_by_counts_and_spreads_the_dev_set(tmp
     r = subprocess.run([sys.executable, str(root / "scripts/pool_runs.py"), "--out", str(out), str(bad)],
                        capture_output=True, text=True)
     assert r.returncode != 0 and "metrics.json not found" in r.stderr
+
+
+def _script(name):
+    import importlib.util
+    from pathlib import Path
+    path = Path(__file__).resolve().parent.parent / "scripts" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_written_probe_sentences_parse_and_are_scored_exactly():
+    """The bracketed probe sentences of out_of_template.py become spans over their own text, and
+    `span_probes` counts exact and spurious spans of its label only."""
+    from military_ner.schema import Span
+    oot = _script("out_of_template")
+    sets = {"WRITTEN_LEADERS": 9, "WRITTEN_ENVOYS": 15, "WRITTEN_ENVOYS_UNSEEN": 13, "WRITTEN_EXERCISES": 12}
+    for name, n in sets.items():
+        docs = oot.bracketed(getattr(oot, name), name)
+        assert sum(len(d.entities) for d in docs) == n, name
+        for d in docs:
+            assert "[" not in d.text and "]" not in d.text
+            assert all(d.text[s.start:s.end] == s.text for s in d.entities)
+    docs = oot.bracketed(["قال [فلان الفلاني] إن [علان] حضر مع خبير.", "لا أحد هنا."], "t")
+
+    class Stub:  # finds the first envoy, misses the second, tags one word nobody is, and a rank
+        def predict(self, texts):
+            a = docs[0].entities[0]
+            return [[Span(a.start, a.end, "FOREIGN_ENVOY", a.text), Span(0, 3, "MILITARY_RANK", "قال")],
+                    [Span(0, 2, "FOREIGN_ENVOY", "لا")]]
+    assert oot.span_probes(docs, Stub()) == {"sentences": 2, "gold": 2, "exact": 1, "spurious": 1}
