@@ -403,16 +403,19 @@ def _roles(path: Path, data, names: dict) -> dict:
     return data
 
 
+# negatives.yaml keys that hold country codes, not phrases
+NEGATIVE_CODE_LISTS = ("no_president", "no_prime_minister")
+
+
 def _negatives(path: Path, data, known) -> dict:
     ck = _Checker(path)
     lists = {"teams", "generic", "ministries", "alliances", "committees", "embassies", "foreign_officials",
              "civilians", "envoy_plurals", "multi_forces", "leaders", "leaders_f"}
-    codes = {"no_president", "no_prime_minister"}
-    keys = lists | codes | {"bases", "named_things"}
+    keys = lists | set(NEGATIVE_CODE_LISTS) | {"bases", "named_things"}
     ck.mapping(data, "top level", keys, keys)
     for k in lists:
         ck.texts(data[k], k, False)
-    for k in codes:
+    for k in NEGATIVE_CODE_LISTS:
         ck.codes(data[k], k, known)
     if len(data["leaders"]) != len(data["leaders_f"]):
         ck.fail("leaders_f", f"expected the {len(data['leaders'])} titles of leaders in their feminine forms, "
@@ -570,7 +573,7 @@ def corpus_lines(g: Gazetteers | None = None) -> list[str]:
     for k, v in g.negatives.items():
         if k in ("bases", "named_things"):
             lines += [t for texts in v.values() for t in texts]
-        elif k in ("no_president", "no_prime_minister"):  # country codes
+        elif k in NEGATIVE_CODE_LISTS:
             continue
         else:
             lines += [t for t in v if "{" not in t]
