@@ -21,6 +21,9 @@ runtime, so all three cut documents the same way. Needs only `tokenizers` and nu
   and not starting with the conjunction و, becomes `I-X`. Small models split names into
   one span per word (`[أركان] [الجيش الليبي]`); two entities of one type side by side with
   nothing between them are rare in news (the gold has none; coordinated ones start with و).
+  Last, the guideline's rule for punctuation at span edges (`punctuation_edges`): a closing
+  quote or bracket that closes one opened inside the span ends it (the quoted name is over:
+  `[التمرين “فلنت لوك]” 2026`), and a span never starts or ends on a punctuation word.
 """
 from __future__ import annotations
 
@@ -30,6 +33,7 @@ from functools import lru_cache
 import numpy as np
 
 from .schema import Span, tags_to_spans
+from .text import is_punct
 
 IGNORE = -100
 AGGREGATION = "first"
@@ -150,6 +154,42 @@ def continue_fragments(text: str, words, tags: list[str]) -> list[str]:
     return out
 
 
+PAIRS = {"“": "”", "«": "»", "(": ")", "[": "]", "‘": "’", '"': '"', "″": "″", "'": "'"}
+
+
+def punctuation_edges(words, tags: list[str]) -> list[str]:
+    """Tags that obey the guideline at span edges. Within each span, the first closing mark that
+    closes an opening one inside the same span ends it: the mark and every word after it in that
+    span become O. Then punctuation words at either edge of a span become O (the word after a
+    dropped first word becomes `B-`); a span of punctuation only disappears."""
+    out = list(tags)
+    i, n = 0, len(out)
+    while i < n:
+        if out[i] == "O":
+            i += 1
+            continue
+        j = i + 1  # the span is words i..j-1
+        while j < n and out[j] == "I-" + out[i][2:]:
+            j += 1
+        label, opened = out[i][2:], []
+        for k in range(i, j):
+            w = words[k].text
+            if opened and w == PAIRS[opened[-1]]:
+                out[k:j] = ["O"] * (j - k)
+                j = k
+                break
+            if w in PAIRS:
+                opened.append(w)
+        a, b = i, j
+        while a < b and is_punct(words[a].text[0]):
+            a += 1
+        while b > a and is_punct(words[b - 1].text[0]):
+            b -= 1
+        out[i:j] = ["O"] * (a - i) + [f"B-{label}"] * (b > a) + [f"I-{label}"] * max(0, b - a - 1) + ["O"] * (j - b)
+        i = j
+    return out
+
+
 @lru_cache(maxsize=8)
 def bio_transitions(labels: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
     """(allowed[prev, cur], allowed_first[cur]) for BIO: `I-X` only after `B-X`/`I-X`.
@@ -192,6 +232,6 @@ def decode(text, words, logits: np.ndarray, has: np.ndarray, id2label: dict[int,
     log_probs[~has] = -np.inf
     log_probs[~has, labels.index("O")] = 0.0
     best = viterbi_tags(log_probs, *bio_transitions(labels))
-    tags = continue_fragments(text, words, [labels[b] for b in best])
+    tags = punctuation_edges(words, continue_fragments(text, words, [labels[b] for b in best]))
     scores = [float(p[b]) for p, b in zip(probs, best)]
     return tags_to_spans(text, words, tags, scores)

@@ -13,9 +13,10 @@ with `heldout=[...]` in `--common`, which trains on generated articles only and 
 engine alone on 101 entities of real news (see eval/ablations/report.md). The real-news dev set
 is never used to choose: train.py's own report scores it, this table does not.
 
-`--decoding` scores one model twice: with the shipped decoder (`windows.decode`: BIO Viterbi
-+ `continue_fragments`) and with per-word argmax + `continue_fragments` (the decoder before
-the Viterbi), to show what the decoder alone is worth.
+`--decoding` scores one model three times: with the shipped decoder (`windows.decode`: BIO Viterbi
++ `continue_fragments` + `punctuation_edges`), without `punctuation_edges` (the decoder before
+2026-12-01), and with per-word argmax + `continue_fragments` (the decoder before the Viterbi), to
+show what the decoder alone is worth.
 
 `--robustness` scores one model on the same articles rewritten with the spelling noise of real
 news (`perturb`): diacritics, tatweel, hamza-less or hamzated alef, final ya as alef maqsura,
@@ -51,6 +52,17 @@ def argmax_decode(text, words, logits, has, id2label):
     best = probs.argmax(-1)
     tags = continue_fragments(text, words, [id2label[int(b)] if h else "O" for b, h in zip(best, has)])
     return tags_to_spans(text, words, tags, [float(p[b]) for p, b in zip(probs, best)])
+
+
+def decode_without_edges(text, words, logits, has, id2label):
+    """The shipped decoder without the guideline's punctuation rule (`punctuation_edges`)."""
+    import military_ner.windows as windows
+    shipped = windows.punctuation_edges
+    windows.punctuation_edges = lambda words, tags: tags
+    try:
+        return windows.decode(text, words, logits, has, id2label)
+    finally:
+        windows.punctuation_edges = shipped
 
 
 ALEFS = {"ا": "أ", "أ": "ا", "إ": "ا", "آ": "ا"}
@@ -215,9 +227,12 @@ def main():
     if args.decoding:
         import military_ner.modeling as modeling
         shipped = modeling.decode
-        results["decoder: Viterbi + continue_fragments (shipped)"] = score(Path(args.decoding), args.config)
-        modeling.decode = argmax_decode
+        results["decoder: Viterbi + continue_fragments + punctuation_edges (shipped)"] = \
+            score(Path(args.decoding), args.config)
         try:
+            modeling.decode = decode_without_edges
+            results["decoder: Viterbi + continue_fragments"] = score(Path(args.decoding), args.config)
+            modeling.decode = argmax_decode
             results["decoder: argmax + continue_fragments"] = score(Path(args.decoding), args.config)
         finally:
             modeling.decode = shipped

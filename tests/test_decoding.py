@@ -1,13 +1,19 @@
 """The decoding repair shared by the PyTorch path, the ONNX runtime and the Node example."""
 from military_ner.schema import tags_to_spans
 from military_ner.text import split_words
-from military_ner.windows import continue_fragments
+from military_ner.windows import continue_fragments, punctuation_edges
 
 
 def spans(text, tags):
     words = split_words(text)
     assert len(words) == len(tags), [w.text for w in words]
     return [(s.label, s.text) for s in tags_to_spans(text, words, continue_fragments(text, words, tags))]
+
+
+def edged(text, tags):
+    words = split_words(text)
+    assert len(words) == len(tags), [w.text for w in words]
+    return [(s.label, s.text) for s in tags_to_spans(text, words, punctuation_edges(words, tags))]
 
 
 def test_a_name_split_into_one_span_per_word_is_joined():
@@ -27,12 +33,48 @@ def test_coordination_line_breaks_punctuation_and_other_types_keep_spans_apart()
 
 
 def test_gold_tags_are_left_as_they_are(gold):
-    """On every gold article the repair changes nothing: the guideline's spans never touch that way."""
+    """On every gold article the repairs change nothing: the guideline's spans never touch that
+    way, never start or end on punctuation, and never run past the mark that closes a quoted name."""
     from military_ner.schema import spans_to_tags
     for d in gold:
         words = split_words(d.text)
         tags = spans_to_tags(words, d.entities)
         assert continue_fragments(d.text, words, tags) == tags, d.id
+        assert punctuation_edges(words, tags) == tags, d.id
+
+
+def test_generated_tags_are_left_as_they_are_by_the_punctuation_rule():
+    from military_ner.data.generate import generate_documents
+    from military_ner.schema import spans_to_tags
+    docs = generate_documents(150, seed=5)
+    assert sum(s.label == "EXERCISE" and any(q in s.text for q in "“«\"″(") for d in docs for s in d.entities) > 5
+    for d in docs:
+        words = split_words(d.text)
+        tags = spans_to_tags(words, d.entities)
+        assert punctuation_edges(words, tags) == tags, d.id
+
+
+EX = "B-EXERCISE", "I-EXERCISE"
+
+
+def test_a_closing_mark_ends_the_quoted_name_it_closes():
+    assert edged("التمرين “فلنت لوك” 2026 اليوم", [EX[0], EX[1], EX[1], EX[1], EX[1], EX[1], "O"]) == \
+        [("EXERCISE", "التمرين “فلنت لوك")]
+    assert edged('تمرين "زايد 5" بنجاح', [EX[0], EX[1], EX[1], EX[1], EX[1], "O"]) == [("EXERCISE", 'تمرين "زايد 5')]
+    assert edged("المناورات (رماح الكرامة) بنجاح", [EX[0], EX[1], EX[1], EX[1], EX[1], EX[1]]) == \
+        [("EXERCISE", "المناورات (رماح الكرامة")]
+    # an opening mark whose closing one lies outside the span is the guideline's inner punctuation
+    assert edged("التمرين “فلنت لوك” اليوم", [EX[0], EX[1], EX[1], EX[1], "O", "O"]) == \
+        [("EXERCISE", "التمرين “فلنت لوك")]
+
+
+def test_a_span_never_starts_or_ends_on_punctuation():
+    assert edged("«درع الصحراء» بدأ", [EX[0], EX[1], EX[1], EX[1], "O"]) == [("EXERCISE", "درع الصحراء")]
+    assert edged("الجيش الليبي ، أمس", ["B-UNIT", "I-UNIT", "I-UNIT", "O"]) == [("UNIT", "الجيش الليبي")]
+    assert edged("قال ، ثم", ["O", "B-UNIT", "O"]) == []
+    assert edged("( أفريكوم ) و", ["B-UNIT", "I-UNIT", "I-UNIT", "O"]) == [("UNIT", "أفريكوم")]
+    assert edged("الفريق برينان", ["B-MILITARY_RANK", "B-FOREIGN_ENVOY"]) == \
+        [("MILITARY_RANK", "الفريق"), ("FOREIGN_ENVOY", "برينان")]
 
 
 # --- Viterbi over BIO: the most probable valid tag sequence

@@ -49,3 +49,21 @@ def test_node_spans_equal_the_python_runtime_spans_on_the_gold(bundle, gold):
         assert [(e["start"], e["end"], e["label"], e["text"]) for e in j["entities"]] == \
             [(s.start, s.end, s.label, s.text) for s in p]
         assert [e["score"] for e in j["entities"]] == pytest.approx([s.score for s in p], abs=2e-4)
+
+
+def test_the_js_port_of_the_tag_repairs_matches_python_on_random_tags(gold):
+    """continue_fragments and punctuation_edges, as windows.decode applies them after the Viterbi,
+    on random tag sequences over the gold texts and the edge cases (quotes, brackets, line breaks)."""
+    import random
+
+    from military_ner.text import split_words
+    from military_ner.windows import continue_fragments, punctuation_edges
+    rng = random.Random(11)
+    texts = [d.text for d in gold] + EDGE_CASES + ["التمرين “فلنت لوك” 2026 ، و(أفريكوم) \"زايد 5\" «درع»\nالجيش"]
+    tags = ["O", "O", "O", "B-UNIT", "I-UNIT", "B-EXERCISE", "I-EXERCISE", "I-EXERCISE", "B-FOREIGN_ENVOY"]
+    docs = [{"id": f"r{i}-{k}", "text": t, "tags": [rng.choice(tags) for _ in split_words(t)]}
+            for i, t in enumerate(texts) for k in range(3)]
+    got = node("--repair", docs=docs)
+    for d, g in zip(docs, got):
+        words = split_words(d["text"])
+        assert g["tags"] == punctuation_edges(words, continue_fragments(d["text"], words, d["tags"])), d["id"]

@@ -4,9 +4,12 @@
 // reads {"id", "text"} lines on stdin, writes {"id", "entities": [{start, end, label, text, score}]}.
 //   node predict.mjs --words [PREPROCESSING_JSON] < docs.jsonl
 // writes {"id", "words": [[start, end, normalized], ...]} (checks the port of text.py).
+//   node predict.mjs --repair < docs.jsonl
+// reads {"id", "text", "tags"} (one BIO tag per word), writes {"id", "tags"} after the repairs
+// windows.decode applies to the Viterbi path (checks the port of windows.py).
 import fs from "node:fs";
-import { Recognizer } from "./recognizer.mjs";
-import { modelWords } from "./text.mjs";
+import { Recognizer, repairTags } from "./recognizer.mjs";
+import { modelWords, splitWords } from "./text.mjs";
 
 const args = process.argv.slice(2);
 const lines = fs.readFileSync(0, "utf8").split("\n").filter((l) => l.trim());
@@ -19,6 +22,8 @@ if (args[0] === "--words") {
     const { words, normalized } = modelWords(d.text, pre);
     write({ id: d.id, words: words.map((w, i) => [w.start, w.end, normalized[i]]) });
   }
+} else if (args[0] === "--repair") {
+  for (const d of docs) write({ id: d.id, tags: repairTags(Array.from(d.text), splitWords(d.text), d.tags) });
 } else {
   if (!args[0]) {
     console.error("usage: node predict.mjs BUNDLE_DIR [--precision fp32|int8] < docs.jsonl");

@@ -9,7 +9,7 @@ import fs from "node:fs";
 import path from "node:path";
 import ort from "onnxruntime-node";
 import { Tokenizer } from "@huggingface/tokenizers";
-import { modelWords } from "./text.mjs";
+import { isPunct, modelWords } from "./text.mjs";
 
 export class Recognizer {
   constructor(session, tokenizer, info, precision) {
@@ -92,7 +92,7 @@ export class Recognizer {
     const tags = path.map((j) => labels[j]);
     const scores = path.map((j, w) => (best[w] < 0 ? 0 : Math.exp(logProbs[w][j])));
     const chars = Array.from(text);
-    return tagsToSpans(chars, words, continueFragments(chars, words, tags), scores);
+    return tagsToSpans(chars, words, repairTags(chars, words, tags), scores);
   }
 }
 
@@ -140,6 +140,43 @@ export function continueFragments(chars, words, tags) {
     if (gap.length && /^\s+$/u.test(gap) && !gap.includes("\n") && chars[words[i].start] !== "\u0648") {
       out[i] = "I-" + tag.slice(2);
     }
+  }
+  return out;
+}
+
+/** What windows.decode does after the Viterbi: continue_fragments, then punctuation_edges. */
+export function repairTags(chars, words, tags) {
+  return punctuationEdges(chars, words, continueFragments(chars, words, tags));
+}
+
+const PAIRS = { "\u201c": "\u201d", "\u00ab": "\u00bb", "(": ")", "[": "]", "\u2018": "\u2019", '"': '"', "\u2033": "\u2033", "'": "'" };
+
+/** windows.punctuation_edges: a closing mark that closes one opened inside the span ends it;
+ * punctuation words at a span's edges become O (a span of punctuation only disappears). */
+export function punctuationEdges(chars, words, tags) {
+  const out = tags.slice(), n = out.length;
+  const text = (k) => chars.slice(words[k].start, words[k].end).join("");
+  let i = 0;
+  while (i < n) {
+    if (out[i] === "O") { i += 1; continue; }
+    const label = out[i].slice(2);
+    let j = i + 1;
+    while (j < n && out[j] === "I-" + label) j += 1;
+    const opened = [];
+    for (let k = i; k < j; k++) {
+      const w = text(k);
+      if (opened.length && w === PAIRS[opened[opened.length - 1]]) {
+        for (let m = k; m < j; m++) out[m] = "O";
+        j = k;
+        break;
+      }
+      if (Object.hasOwn(PAIRS, w)) opened.push(w);
+    }
+    let a = i, b = j;
+    while (a < b && isPunct(chars[words[a].start])) a += 1;
+    while (b > a && isPunct(chars[words[b - 1].start])) b -= 1;
+    for (let k = i; k < j; k++) out[k] = k < a || k >= b ? "O" : (k === a ? "B-" : "I-") + label;
+    i = j;
   }
   return out;
 }
