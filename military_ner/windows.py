@@ -21,9 +21,11 @@ runtime, so all three cut documents the same way. Needs only `tokenizers` and nu
   and not starting with the conjunction و, becomes `I-X`. Small models split names into
   one span per word (`[أركان] [الجيش الليبي]`); two entities of one type side by side with
   nothing between them are rare in news (the gold has none; coordinated ones start with و).
-  Last, the guideline's rule for punctuation at span edges (`punctuation_edges`): a closing
-  quote or bracket that closes one opened inside the span ends it (the quoted name is over:
-  `[التمرين “فلنت لوك]” 2026`), and a span never starts or ends on a punctuation word.
+  Last, the guideline's rules for quoted names and punctuation (`punctuation_edges`): a quoted
+  name ends at its closing mark, so a closing quote or bracket that closes one opened inside the
+  span ends it (`[التمرين “فلنت لوك]” 2026`), and a span that stops inside a quote it opened runs
+  on to the closing mark when only a few plain, untagged words on the same line lie between
+  (`[التمرين “فلنت] لوك”` -> `[التمرين “فلنت لوك]”`); a span never starts or ends on punctuation.
 """
 from __future__ import annotations
 
@@ -155,13 +157,16 @@ def continue_fragments(text: str, words, tags: list[str]) -> list[str]:
 
 
 PAIRS = {"“": "”", "«": "»", "(": ")", "[": "]", "‘": "’", '"': '"', "″": "″", "'": "'"}
+MAX_QUOTED = 6  # words a span may run on by to reach the mark that closes its quoted name
 
 
-def punctuation_edges(words, tags: list[str]) -> list[str]:
-    """Tags that obey the guideline at span edges. Within each span, the first closing mark that
-    closes an opening one inside the same span ends it: the mark and every word after it in that
-    span become O. Then punctuation words at either edge of a span become O (the word after a
-    dropped first word becomes `B-`); a span of punctuation only disappears."""
+def punctuation_edges(text: str, words, tags: list[str]) -> list[str]:
+    """Tags that obey the guideline on quoted names and punctuation. Within each span: the first
+    closing mark that closes an opening one inside the span ends it (the mark and every word after
+    it in the span become O); a span whose last opening mark stays open runs on to its closing
+    mark when at most `MAX_QUOTED` words lie between, all O, none punctuation, no line break; then
+    punctuation words at either edge become O (the word after a dropped first word becomes `B-`),
+    and a span of punctuation only disappears."""
     out = list(tags)
     i, n = 0, len(out)
     while i < n:
@@ -177,9 +182,19 @@ def punctuation_edges(words, tags: list[str]) -> list[str]:
             if opened and w == PAIRS[opened[-1]]:
                 out[k:j] = ["O"] * (j - k)
                 j = k
+                opened.pop()
                 break
             if w in PAIRS:
                 opened.append(w)
+        else:
+            k = j
+            while (opened and k < n and k - j < MAX_QUOTED and out[k] == "O" and not is_punct(words[k].text[0])
+                   and "\n" not in text[words[k - 1].end:words[k].start]):
+                k += 1
+            if opened and k > j and k < n and words[k].text == PAIRS[opened[-1]] \
+                    and "\n" not in text[words[k - 1].end:words[k].start]:
+                out[j:k] = [f"I-{label}"] * (k - j)
+                j = k
         a, b = i, j
         while a < b and is_punct(words[a].text[0]):
             a += 1
@@ -232,6 +247,6 @@ def decode(text, words, logits: np.ndarray, has: np.ndarray, id2label: dict[int,
     log_probs[~has] = -np.inf
     log_probs[~has, labels.index("O")] = 0.0
     best = viterbi_tags(log_probs, *bio_transitions(labels))
-    tags = punctuation_edges(words, continue_fragments(text, words, [labels[b] for b in best]))
+    tags = punctuation_edges(text, words, continue_fragments(text, words, [labels[b] for b in best]))
     scores = [float(p[b]) for p, b in zip(probs, best)]
     return tags_to_spans(text, words, tags, scores)

@@ -13,7 +13,7 @@ def spans(text, tags):
 def edged(text, tags):
     words = split_words(text)
     assert len(words) == len(tags), [w.text for w in words]
-    return [(s.label, s.text) for s in tags_to_spans(text, words, punctuation_edges(words, tags))]
+    return [(s.label, s.text) for s in tags_to_spans(text, words, punctuation_edges(text, words, tags))]
 
 
 def test_a_name_split_into_one_span_per_word_is_joined():
@@ -40,7 +40,7 @@ def test_gold_tags_are_left_as_they_are(gold):
         words = split_words(d.text)
         tags = spans_to_tags(words, d.entities)
         assert continue_fragments(d.text, words, tags) == tags, d.id
-        assert punctuation_edges(words, tags) == tags, d.id
+        assert punctuation_edges(d.text, words, tags) == tags, d.id
 
 
 def test_generated_tags_are_left_as_they_are_by_the_punctuation_rule():
@@ -51,7 +51,7 @@ def test_generated_tags_are_left_as_they_are_by_the_punctuation_rule():
     for d in docs:
         words = split_words(d.text)
         tags = spans_to_tags(words, d.entities)
-        assert punctuation_edges(words, tags) == tags, d.id
+        assert punctuation_edges(d.text, words, tags) == tags, d.id
 
 
 EX = "B-EXERCISE", "I-EXERCISE"
@@ -66,6 +66,22 @@ def test_a_closing_mark_ends_the_quoted_name_it_closes():
     # an opening mark whose closing one lies outside the span is the guideline's inner punctuation
     assert edged("التمرين “فلنت لوك” اليوم", [EX[0], EX[1], EX[1], EX[1], "O", "O"]) == \
         [("EXERCISE", "التمرين “فلنت لوك")]
+
+
+def test_a_span_that_stops_inside_its_quoted_name_runs_on_to_the_closing_mark():
+    assert edged("التمرين «واحة ومات» أمس", [EX[0], EX[1], EX[1], "O", "O", "O"]) == [("EXERCISE", "التمرين «واحة ومات")]
+    assert edged("التمرين المشترك « يصلي والطبيعة » أمس", [EX[0], EX[1], EX[1], "O", "O", "O", "O"]) == \
+        [("EXERCISE", "التمرين المشترك « يصلي والطبيعة")]
+    # not across punctuation, another span, a line break, or more than MAX_QUOTED words; no mark: as it was
+    assert edged("التمرين «واحة ، ومات» أمس", [EX[0], EX[1], EX[1], "O", "O", "O", "O"]) == [("EXERCISE", "التمرين «واحة")]
+    assert edged("التمرين «واحة الجيش» أمس", [EX[0], EX[1], EX[1], "B-UNIT", "O", "O"]) == \
+        [("EXERCISE", "التمرين «واحة"), ("UNIT", "الجيش")]
+    assert edged("التمرين «واحة\nومات» أمس", [EX[0], EX[1], EX[1], "O", "O", "O"]) == [("EXERCISE", "التمرين «واحة")]
+    six, seven = (" ".join(["كلمة"] * k) for k in (6, 7))
+    assert edged(f"التمرين «واحة {six}» أمس", [EX[0], EX[1], EX[1]] + ["O"] * 8) == \
+        [("EXERCISE", f"التمرين «واحة {six}")]
+    assert edged(f"التمرين «واحة {seven}» أمس", [EX[0], EX[1], EX[1]] + ["O"] * 9) == [("EXERCISE", "التمرين «واحة")]
+    assert edged("التمرين «واحة ومات أمس", [EX[0], EX[1], EX[1], "O", "O"]) == [("EXERCISE", "التمرين «واحة")]
 
 
 def test_a_span_never_starts_or_ends_on_punctuation():

@@ -59,11 +59,12 @@ def test_the_js_port_of_the_tag_repairs_matches_python_on_random_tags(gold):
     from military_ner.text import split_words
     from military_ner.windows import continue_fragments, punctuation_edges
     rng = random.Random(11)
-    texts = [d.text for d in gold] + EDGE_CASES + ["التمرين “فلنت لوك” 2026 ، و(أفريكوم) \"زايد 5\" «درع»\nالجيش"]
+    texts = [d.text for d in gold] + EDGE_CASES + ["التمرين “فلنت لوك” 2026 ، و(أفريكوم) \"زايد 5\" «درع»\nالجيش",
+                                                    "التمرين «واحة ومات» و«درع\nالخليج» (رماح الكرامة 3) أمس"]
     tags = ["O", "O", "O", "B-UNIT", "I-UNIT", "B-EXERCISE", "I-EXERCISE", "I-EXERCISE", "B-FOREIGN_ENVOY"]
     docs = [{"id": f"r{i}-{k}", "text": t, "tags": [rng.choice(tags) for _ in split_words(t)]}
-            for i, t in enumerate(texts) for k in range(3)]
+            for i, t in enumerate(texts) for k in range(6)]
     got = node("--repair", docs=docs)
     for d, g in zip(docs, got):
         words = split_words(d["text"])
-        assert g["tags"] == punctuation_edges(words, continue_fragments(d["text"], words, d["tags"])), d["id"]
+        assert g["tags"] == punctuation_edges(d["text"], words, continue_fragments(d["text"], words, d["tags"])), d["id"]

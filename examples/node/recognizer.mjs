@@ -9,7 +9,7 @@ import fs from "node:fs";
 import path from "node:path";
 import ort from "onnxruntime-node";
 import { Tokenizer } from "@huggingface/tokenizers";
-import { isPunct, modelWords } from "./text.mjs";
+import { isPunct, isWhitespace, modelWords } from "./text.mjs";
 
 export class Recognizer {
   constructor(session, tokenizer, info, precision) {
@@ -136,8 +136,8 @@ export function continueFragments(chars, words, tags) {
   for (let i = 1; i < out.length; i++) {
     const prev = out[i - 1], tag = out[i];
     if (!tag.startsWith("B-") || prev === "O" || prev.slice(2) !== tag.slice(2)) continue;
-    const gap = chars.slice(words[i - 1].end, words[i].start).join("");
-    if (gap.length && /^\s+$/u.test(gap) && !gap.includes("\n") && chars[words[i].start] !== "\u0648") {
+    const gap = chars.slice(words[i - 1].end, words[i].start);
+    if (gap.length && gap.every(isWhitespace) && !gap.includes("\n") && chars[words[i].start] !== "\u0648") {
       out[i] = "I-" + tag.slice(2);
     }
   }
@@ -151,11 +151,15 @@ export function repairTags(chars, words, tags) {
 
 const PAIRS = { "\u201c": "\u201d", "\u00ab": "\u00bb", "(": ")", "[": "]", "\u2018": "\u2019", '"': '"', "\u2033": "\u2033", "'": "'" };
 
-/** windows.punctuation_edges: a closing mark that closes one opened inside the span ends it;
- * punctuation words at a span's edges become O (a span of punctuation only disappears). */
+const MAX_QUOTED = 6;
+
+/** windows.punctuation_edges: a closing mark that closes one opened inside the span ends it; a
+ * span whose last opening mark stays open runs on to its closing mark over at most MAX_QUOTED
+ * O words (no punctuation, no line break); punctuation words at a span's edges become O. */
 export function punctuationEdges(chars, words, tags) {
   const out = tags.slice(), n = out.length;
   const text = (k) => chars.slice(words[k].start, words[k].end).join("");
+  const lineBreakBefore = (k) => chars.slice(words[k - 1].end, words[k].start).includes("\n");
   let i = 0;
   while (i < n) {
     if (out[i] === "O") { i += 1; continue; }
@@ -163,14 +167,24 @@ export function punctuationEdges(chars, words, tags) {
     let j = i + 1;
     while (j < n && out[j] === "I-" + label) j += 1;
     const opened = [];
+    let cut = false;
     for (let k = i; k < j; k++) {
       const w = text(k);
       if (opened.length && w === PAIRS[opened[opened.length - 1]]) {
         for (let m = k; m < j; m++) out[m] = "O";
         j = k;
+        cut = true;
         break;
       }
       if (Object.hasOwn(PAIRS, w)) opened.push(w);
+    }
+    if (!cut && opened.length) {
+      let k = j;
+      while (k < n && k - j < MAX_QUOTED && out[k] === "O" && !isPunct(chars[words[k].start]) && !lineBreakBefore(k)) k += 1;
+      if (k > j && k < n && text(k) === PAIRS[opened[opened.length - 1]] && !lineBreakBefore(k)) {
+        for (let m = j; m < k; m++) out[m] = "I-" + label;
+        j = k;
+      }
     }
     let a = i, b = j;
     while (a < b && isPunct(chars[words[a].start])) a += 1;

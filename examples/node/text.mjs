@@ -11,6 +11,7 @@ const FORMAT = /^\p{Cf}$/u;                       // category Cf: RLM, LRM, BOM,
 
 export const isPunct = (ch) => PUNCT.test(ch);
 export const isSpace = (ch) => SPACE.test(ch) || FORMAT.test(ch);
+export const isWhitespace = (ch) => SPACE.test(ch);  // str.isspace(), one character
 
 /** Words of `text` as {text, start, end} (code-point offsets; see text.split_words). */
 export function splitWords(text) {
