@@ -53,8 +53,9 @@ AGGREGATION_RULE = ("Words come from military_ner.text.split_words; each normali
                     "log-softmax scores (Viterbi; a word without a sub-word is O); then a B-X directly after an X "
                     "word (only spaces, no line break, between them) that does not start with the letter waw "
                     "becomes I-X (continue_fragments); then, within a span, a closing quote or bracket that closes one "
-                    "opened inside it ends the span (that mark and the rest become O), and punctuation words at a "
-                    "span's edges become O (punctuation_edges); BIO tags become spans, a span's score is the mean of its "
+                    "opened inside it ends the span (that mark and the rest become O), a span whose last opened "
+                    "mark stays open runs on to its closing mark over at most 6 O words that are not punctuation "
+                    "(no line break between), and punctuation words at a span's edges become O (punctuation_edges); BIO tags become spans, a span's score is the mean of its "
                     "words' softmax probabilities for their tags. See military_ner/windows.py.")
 # int8 settings tried in order until one meets the F1 target; "exclude" names node groups
 INT8_TRIES = (
