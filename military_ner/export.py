@@ -40,7 +40,7 @@ import numpy as np
 
 from .runtime import (BUNDLE_FILE, BUNDLE_FORMAT, INPUT_NAMES, MODEL_FILES, OUTPUT_NAME, TOKENIZER_FILE,
                       Recognizer, make_session)
-from .windows import AGGREGATION, WordEncoder, make_windows, pad_batch
+from .windows import AGGREGATION, MAX_QUOTED, WordEncoder, make_windows, pad_batch
 
 ATOL = 1e-3                 # max abs logit difference, ORT fp32 vs PyTorch
 MIN_AGREEMENT = 0.999       # argmax agreement, ORT fp32 vs PyTorch
@@ -54,7 +54,7 @@ AGGREGATION_RULE = ("Words come from military_ner.text.split_words; each normali
                     "word (only spaces, no line break, between them) that does not start with the letter waw "
                     "becomes I-X (continue_fragments); then, within a span, a closing quote or bracket that closes one "
                     "opened inside it ends the span (that mark and the rest become O), a span whose last opened "
-                    "mark stays open runs on to its closing mark over at most 6 O words that are not punctuation "
+                    f"mark stays open runs on to its closing mark over at most {MAX_QUOTED} O words that are not punctuation "
                     "(no line break between), and punctuation words at a span's edges become O (punctuation_edges); BIO tags become spans, a span's score is the mean of its "
                     "words' softmax probabilities for their tags. See military_ner/windows.py.")
 # int8 settings tried in order until one meets the F1 target; "exclude" names node groups
