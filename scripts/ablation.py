@@ -58,7 +58,7 @@ def decode_without_edges(text, words, logits, has, id2label):
     """The shipped decoder without the guideline's punctuation rule (`punctuation_edges`)."""
     import military_ner.windows as windows
     shipped = windows.punctuation_edges
-    windows.punctuation_edges = lambda words, tags: tags
+    windows.punctuation_edges = lambda text, words, tags: tags
     try:
         return windows.decode(text, words, logits, has, id2label)
     finally:
