@@ -21,7 +21,8 @@ runtime, so all three cut documents the same way. Needs only `tokenizers` and nu
   and not starting with the conjunction و, becomes `I-X`. Small models split names into
   one span per word (`[أركان] [الجيش الليبي]`); two entities of one type side by side with
   nothing between them are rare in news (the gold has none; coordinated ones start with و).
-  Last, the guideline's rules for quoted names and punctuation (`punctuation_edges`): a quoted
+  A span ends at a line break (`line_breaks`: headlines, sub-headings and list items are lines
+  of their own). Last, the guideline's rules for quoted names and punctuation (`punctuation_edges`): a quoted
   name ends at its closing mark, so a closing quote or bracket that closes one opened inside the
   span ends it (`[التمرين “فلنت لوك]” 2026`), and a span that stops inside a quote it opened runs
   on to the closing mark when only a few plain, untagged words on the same line lie between
@@ -156,6 +157,20 @@ def continue_fragments(text: str, words, tags: list[str]) -> list[str]:
     return out
 
 
+def line_breaks(text: str, words, tags: list[str]) -> list[str]:
+    """A span ends at a line break: an `I-X` word with a line break before it becomes O, and so does
+    the rest of its span (a headline, sub-heading or list item is a line of its own, and no entity
+    runs from one into the next)."""
+    out = list(tags)
+    broken = False
+    for i in range(1, len(out)):
+        if not out[i].startswith("I-"):
+            broken = False
+        elif broken or "\n" in text[words[i - 1].end:words[i].start]:
+            out[i], broken = "O", True
+    return out
+
+
 PAIRS = {"“": "”", "«": "»", "(": ")", "[": "]", "‘": "’", '"': '"', "″": "″", "'": "'"}
 MAX_QUOTED = 6  # words a span may run on by to reach the mark that closes its quoted name
 
@@ -247,6 +262,7 @@ def decode(text, words, logits: np.ndarray, has: np.ndarray, id2label: dict[int,
     log_probs[~has] = -np.inf
     log_probs[~has, labels.index("O")] = 0.0
     best = viterbi_tags(log_probs, *bio_transitions(labels))
-    tags = punctuation_edges(text, words, continue_fragments(text, words, [labels[b] for b in best]))
+    tags = continue_fragments(text, words, [labels[b] for b in best])
+    tags = punctuation_edges(text, words, line_breaks(text, words, tags))
     scores = [float(p[b]) for p, b in zip(probs, best)]
     return tags_to_spans(text, words, tags, scores)

@@ -1,7 +1,7 @@
 """The decoding repair shared by the PyTorch path, the ONNX runtime and the Node example."""
 from military_ner.schema import tags_to_spans
 from military_ner.text import split_words
-from military_ner.windows import continue_fragments, punctuation_edges
+from military_ner.windows import continue_fragments, line_breaks, punctuation_edges
 
 
 def spans(text, tags):
@@ -40,10 +40,11 @@ def test_gold_tags_are_left_as_they_are(gold):
         words = split_words(d.text)
         tags = spans_to_tags(words, d.entities)
         assert continue_fragments(d.text, words, tags) == tags, d.id
+        assert line_breaks(d.text, words, tags) == tags, d.id
         assert punctuation_edges(d.text, words, tags) == tags, d.id
 
 
-def test_generated_tags_are_left_as_they_are_by_the_punctuation_rule():
+def test_generated_tags_are_left_as_they_are_by_the_punctuation_and_line_rules():
     from military_ner.data.generate import generate_documents
     from military_ner.schema import spans_to_tags
     docs = generate_documents(150, seed=5)
@@ -52,6 +53,16 @@ def test_generated_tags_are_left_as_they_are_by_the_punctuation_rule():
         words = split_words(d.text)
         tags = spans_to_tags(words, d.entities)
         assert punctuation_edges(d.text, words, tags) == tags, d.id
+        assert line_breaks(d.text, words, tags) == tags, d.id
+
+
+def test_a_span_ends_at_a_line_break():
+    text = "زيارة قيادة اللواء\nميجا حضر الجيش\n\nالليبي أمس"
+    words = split_words(text)
+    tags = ["O", "B-UNIT", "I-UNIT", "I-UNIT", "I-UNIT", "B-UNIT", "I-UNIT", "O"]
+    assert len(words) == len(tags)
+    got = tags_to_spans(text, words, line_breaks(text, words, tags))
+    assert [(s.label, s.text) for s in got] == [("UNIT", "قيادة اللواء"), ("UNIT", "الجيش")]
 
 
 EX = "B-EXERCISE", "I-EXERCISE"

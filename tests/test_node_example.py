@@ -52,12 +52,12 @@ def test_node_spans_equal_the_python_runtime_spans_on_the_gold(bundle, gold):
 
 
 def test_the_js_port_of_the_tag_repairs_matches_python_on_random_tags(gold):
-    """continue_fragments and punctuation_edges, as windows.decode applies them after the Viterbi,
+    """continue_fragments, line_breaks and punctuation_edges, as windows.decode applies them after the Viterbi,
     on random tag sequences over the gold texts and the edge cases (quotes, brackets, line breaks)."""
     import random
 
     from military_ner.text import split_words
-    from military_ner.windows import continue_fragments, punctuation_edges
+    from military_ner.windows import continue_fragments, line_breaks, punctuation_edges
     rng = random.Random(11)
     texts = [d.text for d in gold] + EDGE_CASES + ["التمرين “فلنت لوك” 2026 ، و(أفريكوم) \"زايد 5\" «درع»\nالجيش",
                                                     "التمرين «واحة ومات» و«درع\nالخليج» (رماح الكرامة 3) أمس"]
@@ -67,4 +67,5 @@ def test_the_js_port_of_the_tag_repairs_matches_python_on_random_tags(gold):
     got = node("--repair", docs=docs)
     for d, g in zip(docs, got):
         words = split_words(d["text"])
-        assert g["tags"] == punctuation_edges(d["text"], words, continue_fragments(d["text"], words, d["tags"])), d["id"]
+        fixed = line_breaks(d["text"], words, continue_fragments(d["text"], words, d["tags"]))
+        assert g["tags"] == punctuation_edges(d["text"], words, fixed), d["id"]

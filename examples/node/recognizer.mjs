@@ -144,9 +144,20 @@ export function continueFragments(chars, words, tags) {
   return out;
 }
 
-/** What windows.decode does after the Viterbi: continue_fragments, then punctuation_edges. */
+/** What windows.decode does after the Viterbi: continue_fragments, line_breaks, punctuation_edges. */
 export function repairTags(chars, words, tags) {
-  return punctuationEdges(chars, words, continueFragments(chars, words, tags));
+  return punctuationEdges(chars, words, lineBreaks(chars, words, continueFragments(chars, words, tags)));
+}
+
+/** windows.line_breaks: an I-X word with a line break before it becomes O, with the rest of its span. */
+export function lineBreaks(chars, words, tags) {
+  const out = tags.slice();
+  let broken = false;
+  for (let i = 1; i < out.length; i++) {
+    if (!out[i].startsWith("I-")) broken = false;
+    else if (broken || chars.slice(words[i - 1].end, words[i].start).includes("\n")) { out[i] = "O"; broken = true; }
+  }
+  return out;
 }
 
 const PAIRS = { "\u201c": "\u201d", "\u00ab": "\u00bb", "(": ")", "[": "]", "\u2018": "\u2019", '"': '"', "\u2033": "\u2033", "'": "'" };
