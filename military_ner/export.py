@@ -56,7 +56,10 @@ AGGREGATION_RULE = ("Words come from military_ner.text.split_words; each normali
                     "the rest of its span (line_breaks); then, within a span, a closing quote or bracket that closes one "
                     "opened inside it ends the span (that mark and the rest become O), a span whose last opened "
                     f"mark stays open runs on to its closing mark over at most {MAX_QUOTED} O words that are not punctuation "
-                    "(no line break between), and punctuation words at a span's edges become O (punctuation_edges); BIO tags become spans, a span's score is the mean of its "
+                    "(no line break between), and punctuation words at a span's edges become O (punctuation_edges); "
+                    "a span lying inside an occurrence of a longer span of its label found elsewhere in the document "
+                    "(the same words, one line, touching no other span) grows to that occurrence, the longest form "
+                    "first (same_name_same_span); BIO tags become spans, a span's score is the mean of its "
                     "words' softmax probabilities for their tags. See military_ner/windows.py.")
 # int8 settings tried in order until one meets the F1 target; "exclude" names node groups
 INT8_TRIES = (

@@ -27,6 +27,8 @@ runtime, so all three cut documents the same way. Needs only `tokenizers` and nu
   span ends it (`[التمرين “فلنت لوك]” 2026`), and a span that stops inside a quote it opened runs
   on to the closing mark when only a few plain, untagged words on the same line lie between
   (`[التمرين “فلنت] لوك”` -> `[التمرين “فلنت لوك]”`); a span never starts or ends on punctuation.
+  Finally, one name, one span, throughout a document (`same_name_same_span`): a span lying
+  inside the same words that the model spanned longer elsewhere in the document grows to them.
 """
 from __future__ import annotations
 
@@ -220,6 +222,59 @@ def punctuation_edges(text: str, words, tags: list[str]) -> list[str]:
     return out
 
 
+def bio_spans(tags: list[str]) -> list[tuple[int, int, str]]:
+    """(first word, one past the last, label) for each span of a BIO sequence (`B-X I-X*`; a
+    stray `I-X` opens a span, as `schema.tags_to_spans` reads it)."""
+    spans, i, n = [], 0, len(tags)
+    while i < n:
+        if tags[i] == "O":
+            i += 1
+            continue
+        j = i + 1
+        while j < n and tags[j] == "I-" + tags[i][2:]:
+            j += 1
+        spans.append((i, j, tags[i][2:]))
+        i = j
+    return spans
+
+
+def same_name_same_span(text: str, words, tags: list[str]) -> list[str]:
+    """One name, one span, throughout a document: a span that lies inside an occurrence of a longer
+    span of its label found elsewhere in the same document (the same words, on one line, touching
+    no other span) grows to that occurrence: `[الحبيب] النيري` -> `[الحبيب النيري]` when the model
+    spanned `[الحبيب النيري]` in another sentence. The longest such form wins; nothing new is
+    tagged where the model saw no entity."""
+    spans = bio_spans(tags)
+    forms: dict[str, set[tuple[str, ...]]] = {}
+    for a, b, label in spans:
+        if b - a >= 2:
+            forms.setdefault(label, set()).add(tuple(w.text for w in words[a:b]))
+    owner = [-1] * len(tags)
+    for k, (a, b, _) in enumerate(spans):
+        owner[a:b] = [k] * (b - a)
+    out = list(tags)
+    for k, (a, b, label) in enumerate(spans):
+        best = None
+        for form in sorted(forms.get(label, ()), key=lambda f: (-len(f), f)):
+            n = len(form)
+            if n <= b - a:
+                continue
+            for s in range(max(0, b - n), a + 1):
+                e = s + n
+                if e <= len(words) and all(owner[m] in (-1, k) for m in range(s, e)) \
+                        and tuple(w.text for w in words[s:e]) == form \
+                        and not any("\n" in text[words[m - 1].end:words[m].start] for m in range(s + 1, e)):
+                    best = (s, e)
+                    break
+            if best:
+                break
+        if best:
+            s, e = best
+            out[s:e] = [f"B-{label}"] + [f"I-{label}"] * (e - s - 1)
+            owner[s:e] = [k] * (e - s)
+    return out
+
+
 @lru_cache(maxsize=8)
 def bio_transitions(labels: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
     """(allowed[prev, cur], allowed_first[cur]) for BIO: `I-X` only after `B-X`/`I-X`.
@@ -264,5 +319,6 @@ def decode(text, words, logits: np.ndarray, has: np.ndarray, id2label: dict[int,
     best = viterbi_tags(log_probs, *bio_transitions(labels))
     tags = continue_fragments(text, words, [labels[b] for b in best])
     tags = punctuation_edges(text, words, line_breaks(text, words, tags))
+    tags = same_name_same_span(text, words, tags)
     scores = [float(p[b]) for p, b in zip(probs, best)]
     return tags_to_spans(text, words, tags, scores)

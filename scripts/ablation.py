@@ -14,8 +14,8 @@ engine alone on 101 entities of real news (see eval/ablations/report.md). The re
 is never used to choose: train.py's own report scores it, this table does not.
 
 `--decoding` scores one model three times: with the shipped decoder (`windows.decode`: BIO Viterbi
-+ `continue_fragments` + `line_breaks` + `punctuation_edges`), without the last two (the decoder
-before 2026-12-01), and with per-word argmax + `continue_fragments` (the decoder before the Viterbi), to
++ `continue_fragments` + `line_breaks` + `punctuation_edges` + `same_name_same_span`), without
+the last three (the decoder before 2026-12-01), and with per-word argmax + `continue_fragments` (the decoder before the Viterbi), to
 show what the decoder alone is worth.
 
 `--robustness` scores one model on the same articles rewritten with the spelling noise of real
@@ -55,15 +55,15 @@ def argmax_decode(text, words, logits, has, id2label):
 
 
 def decode_without_edges(text, words, logits, has, id2label):
-    """The shipped decoder without the span-edge rules added on 2026-12-01 (`line_breaks`,
-    `punctuation_edges`)."""
+    """The shipped decoder without the span rules added on 2026-12-01 (`line_breaks`,
+    `punctuation_edges`, `same_name_same_span`)."""
     import military_ner.windows as windows
-    shipped = windows.line_breaks, windows.punctuation_edges
-    windows.line_breaks = windows.punctuation_edges = lambda text, words, tags: tags
+    shipped = windows.line_breaks, windows.punctuation_edges, windows.same_name_same_span
+    windows.line_breaks = windows.punctuation_edges = windows.same_name_same_span = lambda text, words, tags: tags
     try:
         return windows.decode(text, words, logits, has, id2label)
     finally:
-        windows.line_breaks, windows.punctuation_edges = shipped
+        windows.line_breaks, windows.punctuation_edges, windows.same_name_same_span = shipped
 
 
 ALEFS = {"ا": "أ", "أ": "ا", "إ": "ا", "آ": "ا"}
@@ -228,7 +228,7 @@ def main():
     if args.decoding:
         import military_ner.modeling as modeling
         shipped = modeling.decode
-        results["decoder: Viterbi + continue_fragments + line_breaks + punctuation_edges (shipped)"] = \
+        results["decoder: Viterbi + continue_fragments + span rules (shipped)"] = \
             score(Path(args.decoding), args.config)
         try:
             modeling.decode = decode_without_edges

@@ -1,7 +1,7 @@
 """The decoding repair shared by the PyTorch path, the ONNX runtime and the Node example."""
 from military_ner.schema import tags_to_spans
 from military_ner.text import split_words
-from military_ner.windows import continue_fragments, line_breaks, punctuation_edges
+from military_ner.windows import continue_fragments, line_breaks, punctuation_edges, same_name_same_span
 
 
 def spans(text, tags):
@@ -42,9 +42,10 @@ def test_gold_tags_are_left_as_they_are(gold):
         assert continue_fragments(d.text, words, tags) == tags, d.id
         assert line_breaks(d.text, words, tags) == tags, d.id
         assert punctuation_edges(d.text, words, tags) == tags, d.id
+        assert same_name_same_span(d.text, words, tags) == tags, d.id
 
 
-def test_generated_tags_are_left_as_they_are_by_the_punctuation_and_line_rules():
+def test_generated_tags_are_left_as_they_are_by_the_span_rules():
     from military_ner.data.generate import generate_documents
     from military_ner.schema import spans_to_tags
     docs = generate_documents(150, seed=5)
@@ -54,6 +55,7 @@ def test_generated_tags_are_left_as_they_are_by_the_punctuation_and_line_rules()
         tags = spans_to_tags(words, d.entities)
         assert punctuation_edges(d.text, words, tags) == tags, d.id
         assert line_breaks(d.text, words, tags) == tags, d.id
+        assert same_name_same_span(d.text, words, tags) == tags, d.id
 
 
 def test_a_span_ends_at_a_line_break():
@@ -63,6 +65,32 @@ def test_a_span_ends_at_a_line_break():
     assert len(words) == len(tags)
     got = tags_to_spans(text, words, line_breaks(text, words, tags))
     assert [(s.label, s.text) for s in got] == [("UNIT", "قيادة اللواء"), ("UNIT", "الجيش")]
+
+
+def test_a_name_spanned_whole_once_is_spanned_whole_everywhere_in_the_document():
+    def run(text, tags):
+        words = split_words(text)
+        assert len(words) == len(tags), [w.text for w in words]
+        return [(s.label, s.text) for s in tags_to_spans(text, words, same_name_same_span(text, words, tags))]
+    env = "B-FOREIGN_ENVOY", "I-FOREIGN_ENVOY"
+    text = "استقبل السفير الحبيب النيري . وأكد الحبيب النيري أن"
+    assert run(text, ["O", "O", env[0], env[1], "O", "O", env[0], "O", "O"]) == \
+        [("FOREIGN_ENVOY", "الحبيب النيري"), ("FOREIGN_ENVOY", "الحبيب النيري")]
+    assert run(text, ["O", "O", env[0], env[1], "O", "O", "O", env[0], "O"]) == \
+        [("FOREIGN_ENVOY", "الحبيب النيري"), ("FOREIGN_ENVOY", "الحبيب النيري")]
+    # nothing is tagged where the model saw nothing, another span's words are not taken, a line ends it
+    assert run(text, ["O", "O", env[0], env[1], "O", "O", "O", "O", "O"]) == [("FOREIGN_ENVOY", "الحبيب النيري")]
+    assert run(text, ["O", "O", env[0], env[1], "O", "O", env[0], "B-UNIT", "O"]) == \
+        [("FOREIGN_ENVOY", "الحبيب النيري"), ("FOREIGN_ENVOY", "الحبيب"), ("UNIT", "النيري")]
+    assert run("الحبيب النيري .\nالحبيب\nالنيري", [env[0], env[1], "O", env[0], "O"]) == \
+        [("FOREIGN_ENVOY", "الحبيب النيري"), ("FOREIGN_ENVOY", "الحبيب")]
+    # the longest form wins, and only its own label's forms count
+    units = "B-UNIT", "I-UNIT"
+    assert run("الجيش الليبي الجديد ، الجيش الليبي ، الجيش الليبي الجديد", [units[0], units[1], units[1], "O", units[0], units[1],
+                                                                        "O", units[0], "O", "O"]) == \
+        [("UNIT", "الجيش الليبي الجديد"), ("UNIT", "الجيش الليبي"), ("UNIT", "الجيش الليبي الجديد")]
+    assert run("جون برينان ، جون برينان", [env[0], env[1], "O", "B-UNIT", "O"]) == \
+        [("FOREIGN_ENVOY", "جون برينان"), ("UNIT", "جون")]
 
 
 EX = "B-EXERCISE", "I-EXERCISE"

@@ -144,9 +144,81 @@ export function continueFragments(chars, words, tags) {
   return out;
 }
 
-/** What windows.decode does after the Viterbi: continue_fragments, line_breaks, punctuation_edges. */
+/** What windows.decode does after the Viterbi: continue_fragments, line_breaks, punctuation_edges,
+ * same_name_same_span. */
 export function repairTags(chars, words, tags) {
-  return punctuationEdges(chars, words, lineBreaks(chars, words, continueFragments(chars, words, tags)));
+  const edged = punctuationEdges(chars, words, lineBreaks(chars, words, continueFragments(chars, words, tags)));
+  return sameNameSameSpan(chars, words, edged);
+}
+
+/** windows.bio_spans: [first word, one past the last, label] per span. */
+function bioSpans(tags) {
+  const spans = [];
+  let i = 0;
+  while (i < tags.length) {
+    if (tags[i] === "O") { i += 1; continue; }
+    const label = tags[i].slice(2);
+    let j = i + 1;
+    while (j < tags.length && tags[j] === "I-" + label) j += 1;
+    spans.push([i, j, label]);
+    i = j;
+  }
+  return spans;
+}
+
+/** windows.same_name_same_span: a span inside an occurrence of a longer span of its label found
+ * elsewhere in the document (same words, one line, touching no other span) grows to it. */
+export function sameNameSameSpan(chars, words, tags) {
+  const spans = bioSpans(tags), sep = "\u0000";
+  const text = (k) => chars.slice(words[k].start, words[k].end).join("");
+  const forms = new Map();
+  for (const [a, b, label] of spans) {
+    if (b - a < 2) continue;
+    if (!forms.has(label)) forms.set(label, new Set());
+    forms.get(label).add(Array.from({ length: b - a }, (_, m) => text(a + m)).join(sep));
+  }
+  const owner = new Array(tags.length).fill(-1);
+  spans.forEach(([a, b], k) => { for (let m = a; m < b; m++) owner[m] = k; });
+  const out = tags.slice();
+  spans.forEach(([a, b, label], k) => {
+    // Python sorts forms by (-length, words); compare word lists the same way
+    const sorted = [...(forms.get(label) || [])].map((f) => f.split(sep)).sort((x, y) => {
+      if (x.length !== y.length) return y.length - x.length;
+      for (let m = 0; m < x.length; m++) if (x[m] !== y[m]) return cmpCodePoints(x[m], y[m]);
+      return 0;
+    });
+    let best = null;
+    for (const form of sorted) {
+      const n = form.length;
+      if (n <= b - a) continue;
+      for (let s = Math.max(0, b - n); s <= a; s++) {
+        const e = s + n;
+        if (e > words.length) continue;
+        let ok = true;
+        for (let m = s; m < e && ok; m++) {
+          ok = (owner[m] === -1 || owner[m] === k) && text(m) === form[m - s]
+            && (m === s || !chars.slice(words[m - 1].end, words[m].start).includes("\n"));
+        }
+        if (ok) { best = [s, e]; break; }
+      }
+      if (best) break;
+    }
+    if (best) {
+      const [s, e] = best;
+      for (let m = s; m < e; m++) { out[m] = (m === s ? "B-" : "I-") + label; owner[m] = k; }
+    }
+  });
+  return out;
+}
+
+/** Python's string order (by code point), which differs from JS's UTF-16 order above U+FFFF. */
+function cmpCodePoints(x, y) {
+  const a = Array.from(x), b = Array.from(y);
+  for (let m = 0; m < Math.min(a.length, b.length); m++) {
+    const d = a[m].codePointAt(0) - b[m].codePointAt(0);
+    if (d) return d;
+  }
+  return a.length - b.length;
 }
 
 /** windows.line_breaks: an I-X word with a line break before it becomes O, with the rest of its span. */
