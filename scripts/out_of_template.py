@@ -15,7 +15,8 @@ nothing about names the gazetteers lack, which is what real news adds. Two sets 
 wrote come with it: commanders' titles (`WRITTEN_UNITS`), named foreign political leaders
 mentioned in passing (`WRITTEN_LEADERS`), whose names are O while the envoy beside them is not, and
 envoys in phrasings and names of our choosing (`WRITTEN_ENVOYS`, and `WRITTEN_ENVOYS_UNSEEN`, kept
-to totals), and exercises as the guideline spans them (`WRITTEN_EXERCISES`). Generated text only:
+to totals), exercises as the guideline spans them (`WRITTEN_EXERCISES`), and named people who are
+not envoys (`WRITTEN_NOT_ENVOYS`). Generated text only:
 safe to read, and no dev data is involved. Writes eval/out-of-template/{report.md,metrics.json}.
 """
 import argparse
@@ -171,6 +172,31 @@ WRITTEN_ENVOYS_UNSEEN = (
     "وقال الرئيس الفرنسي إيمانويل ماكرون في رسالة تلاها السفير [كريستوف فارنو] إن باريس تدعم جهود الاستقرار.",
 )
 
+# Named people who are not envoys, in sentences we wrote after the shipped model of 8c64735 was
+# trained: officers and officials of the article's own country (the dateline or the institution says
+# which), the host's own attaché abroad, and foreigners outside any official engagement (analysts,
+# journalists, an athlete, a company manager). Every name is O: any envoy span is spurious.
+WRITTEN_NOT_ENVOYS = (
+    "عمّان - استقبل رئيس هيئة الأركان المشتركة اللواء الركن يوسف الحنيطي في مكتبه وفداً من كلية الدفاع الوطني.",
+    "القاهرة - التقى الفريق أحمد خليفة رئيس أركان حرب القوات المسلحة عدداً من قادة الأفرع الرئيسية.",
+    "الرباط - ترأس الفريق أول محمد بريظ المفتش العام للقوات المسلحة الملكية حفل تخرج الضباط.",
+    "الجزائر - أشرف الفريق أول السعيد شنقريحة على تنفيذ تمرين بالذخيرة الحية في الناحية العسكرية الثالثة.",
+    "الرياض - رعى رئيس هيئة الأركان العامة الفريق الأول الركن فياض الرويلي حفل تخريج الدورة.",
+    "بغداد - أكد رئيس أركان الجيش الفريق أول ركن عبد الأمير يار الله جاهزية القطعات لتأمين الحدود.",
+    "بغداد - وحضر الحفل وزير الدفاع ثابت العباسي وعدد من كبار الضباط.",
+    "الخرطوم - وأعلن المتحدث باسم الجيش السوداني العميد نبيل عبد الله أن الوحدات أتمت انتشارها.",
+    "طرابلس - وأكد رئيس الأركان العامة الفريق أول محمد الحداد أن التدريب سيستمر حتى نهاية العام.",
+    "بنغازي - كرّم القائد العام المشير خليفة حفتر عدداً من الضباط المتقاعدين.",
+    "مسقط - التقى الملحق العسكري العماني لدى المملكة المتحدة العميد الركن سالم الحارثي قائد الأكاديمية العسكرية في ساندهيرست.",
+    "وقال المحلل العسكري الأمريكي مايكل نايتس إن التمرين يحمل رسائل إقليمية واضحة.",
+    "ونشرت الصحفية البريطانية سارة جونز تقريراً مطولاً عن الزيارة.",
+    "وأشار الباحث الفرنسي جان لوك مارتان إلى أهمية التعاون الأمني في منطقة الساحل.",
+    "وفاز العداء الكيني إليود كيبتشوغي بالسباق الذي نظمته الأكاديمية العسكرية.",
+    "وأشرف المدير الإقليمي لشركة لوكهيد مارتن الأمريكية جيمس تايلور على تسليم الطائرات.",
+    "وقالت المتحدثة باسم الخارجية الأمريكية في إيجاز صحفي إن واشنطن تتابع التطورات عن كثب.",
+    "الكويت - واستقبل رئيس الأركان العامة للجيش الفريق الركن خالد الشريعان وفداً من كلية القيادة والأركان.",
+)
+
 # Exercises as the guideline spans them, in sentences we wrote: descriptor and quoted name one span
 # with the opening quote only, a name in brackets like a quoted one, an unquoted name after its
 # descriptor, numbers inside the name, a year phrase after it outside, the first descriptor-only
@@ -257,12 +283,14 @@ def main():
     envoys = span_probes(bracketed(WRITTEN_ENVOYS, "envoys"), rec)
     unseen = span_probes(bracketed(WRITTEN_ENVOYS_UNSEEN, "unseen"), rec)
     exercises = span_probes(bracketed(WRITTEN_EXERCISES, "exercises", "EXERCISE"), rec, "EXERCISE")
+    not_envoys = span_probes(bracketed(WRITTEN_NOT_ENVOYS, "not-envoys"), rec)
     command = " ".join(["python", "scripts/out_of_template.py", *sys.argv[1:]])
     out = ROOT / args.out
     write_json(out / "metrics.json", {"command": command, "model": what, **metrics, "boundary_shapes": shapes,
                                       "unit_then_rank": titles, "written_titles": wtitles,
                                       "written_leaders": leaders, "written_envoys": envoys,
-                                      "written_envoys_unseen": unseen, "written_exercises": exercises})
+                                      "written_envoys_unseen": unseen, "written_exercises": exercises,
+                                      "written_not_envoys": not_envoys})
     s = metrics["strict"]
     lines = ["# Gazetteer entities among words our templates never use", "", "Produced by:", "", f"    {command}", "",
              f"{what}; {len(docs)} probe sentences (seed {args.seed}, {args.names} names), each one entity "
@@ -289,7 +317,10 @@ def main():
               f"{unseen['spurious']}.", "",
               f"Exercises in phrasings we wrote (`WRITTEN_EXERCISES`, {exercises['sentences']} sentences, with "
               f"anaphora and indefinite mentions that are O): gold exercises found exact {exercises['exact']} of "
-              f"{exercises['gold']}; exercise spans predicted outside them {exercises['spurious']}."]
+              f"{exercises['gold']}; exercise spans predicted outside them {exercises['spurious']}.", "",
+              f"Named people who are not envoys (`WRITTEN_NOT_ENVOYS`, {not_envoys['sentences']} sentences: "
+              f"the host's own officers and officials, its attaché abroad, foreign analysts, journalists and "
+              f"others outside any engagement): envoy spans predicted {not_envoys['spurious']}."]
     (out / "report.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(summary_line(metrics))
     print("\n".join(lines[9:]))

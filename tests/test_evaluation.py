@@ -132,7 +132,8 @@ def test_written_probe_sentences_parse_and_are_scored_exactly():
     `span_probes` counts exact and spurious spans of its label only."""
     from military_ner.schema import Span
     oot = _script("out_of_template")
-    sets = {"WRITTEN_LEADERS": 9, "WRITTEN_ENVOYS": 15, "WRITTEN_ENVOYS_UNSEEN": 13, "WRITTEN_EXERCISES": 12}
+    sets = {"WRITTEN_LEADERS": 9, "WRITTEN_ENVOYS": 15, "WRITTEN_ENVOYS_UNSEEN": 13, "WRITTEN_EXERCISES": 12,
+            "WRITTEN_NOT_ENVOYS": 0}
     for name, n in sets.items():
         docs = oot.bracketed(getattr(oot, name), name)
         assert sum(len(d.entities) for d in docs) == n, name
