@@ -22,7 +22,7 @@ runtime, so all three cut documents the same way. Needs only `tokenizers` and nu
   one span per word (`[أركان] [الجيش الليبي]`); two entities of one type side by side with
   nothing between them are rare in news (the gold has none; coordinated ones start with و).
   A span ends at a line break (`line_breaks`: headlines, sub-headings and list items are lines
-  of their own). Last, the guideline's rules for quoted names and punctuation (`punctuation_edges`): a quoted
+  of their own). Then the guideline's rules for quoted names and punctuation (`punctuation_edges`): a quoted
   name ends at its closing mark, so a closing quote or bracket that closes one opened inside the
   span ends it (`[التمرين “فلنت لوك]” 2026`), and a span that stops inside a quote it opened runs
   on to the closing mark when only a few plain, untagged words on the same line lie between
@@ -173,6 +173,22 @@ def line_breaks(text: str, words, tags: list[str]) -> list[str]:
     return out
 
 
+def bio_spans(tags: list[str]) -> list[tuple[int, int, str]]:
+    """(first word, one past the last, label) for each span of a BIO sequence (`B-X I-X*`; a
+    stray `I-X` opens a span, as `schema.tags_to_spans` reads it)."""
+    spans, i, n = [], 0, len(tags)
+    while i < n:
+        if tags[i] == "O":
+            i += 1
+            continue
+        j = i + 1
+        while j < n and tags[j] == "I-" + tags[i][2:]:
+            j += 1
+        spans.append((i, j, tags[i][2:]))
+        i = j
+    return spans
+
+
 PAIRS = {"“": "”", "«": "»", "(": ")", "[": "]", "‘": "’", '"': '"', "″": "″", "'": "'"}
 MAX_QUOTED = 6  # words a span may run on by to reach the mark that closes its quoted name
 
@@ -184,22 +200,14 @@ def punctuation_edges(text: str, words, tags: list[str]) -> list[str]:
     mark when at most `MAX_QUOTED` words lie between, all O, none punctuation, no line break; then
     punctuation words at either edge become O (the word after a dropped first word becomes `B-`),
     and a span of punctuation only disappears."""
-    out = list(tags)
-    i, n = 0, len(out)
-    while i < n:
-        if out[i] == "O":
-            i += 1
-            continue
-        j = i + 1  # the span is words i..j-1
-        while j < n and out[j] == "I-" + out[i][2:]:
-            j += 1
-        label, opened = out[i][2:], []
+    out, n = list(tags), len(tags)
+    for i, j, label in bio_spans(tags):  # a run-on only takes O words, so the spans ahead stay put
+        opened = []
         for k in range(i, j):
             w = words[k].text
             if opened and w == PAIRS[opened[-1]]:
                 out[k:j] = ["O"] * (j - k)
                 j = k
-                opened.pop()
                 break
             if w in PAIRS:
                 opened.append(w)
@@ -218,24 +226,7 @@ def punctuation_edges(text: str, words, tags: list[str]) -> list[str]:
         while b > a and is_punct(words[b - 1].text[0]):
             b -= 1
         out[i:j] = ["O"] * (a - i) + [f"B-{label}"] * (b > a) + [f"I-{label}"] * max(0, b - a - 1) + ["O"] * (j - b)
-        i = j
     return out
-
-
-def bio_spans(tags: list[str]) -> list[tuple[int, int, str]]:
-    """(first word, one past the last, label) for each span of a BIO sequence (`B-X I-X*`; a
-    stray `I-X` opens a span, as `schema.tags_to_spans` reads it)."""
-    spans, i, n = [], 0, len(tags)
-    while i < n:
-        if tags[i] == "O":
-            i += 1
-            continue
-        j = i + 1
-        while j < n and tags[j] == "I-" + tags[i][2:]:
-            j += 1
-        spans.append((i, j, tags[i][2:]))
-        i = j
-    return spans
 
 
 def same_name_same_span(text: str, words, tags: list[str]) -> list[str]:
