@@ -15,8 +15,8 @@ is never used to choose: train.py's own report scores it, this table does not.
 
 `--decoding` scores one model three times: with the shipped decoder (`windows.decode`: BIO Viterbi
 + `continue_fragments` + `line_breaks` + `punctuation_edges` + `same_name_same_span`), without
-the last three (the decoder before 2026-12-01), and with per-word argmax + `continue_fragments` (the decoder before the Viterbi), to
-show what the decoder alone is worth.
+the last three (the decoder before 2026-12-01), and with per-word argmax + `continue_fragments`
+(the decoder before the Viterbi), to show what the decoder alone is worth.
 
 `--robustness` scores one model on the same articles rewritten with the spelling noise of real
 news (`perturb`): diacritics, tatweel, hamza-less or hamzated alef, final ya as alef maqsura,
@@ -54,7 +54,7 @@ def argmax_decode(text, words, logits, has, id2label):
     return tags_to_spans(text, words, tags, [float(p[b]) for p, b in zip(probs, best)])
 
 
-def decode_without_edges(text, words, logits, has, id2label):
+def decode_without_span_rules(text, words, logits, has, id2label):
     """The shipped decoder without the span rules added on 2026-12-01 (`line_breaks`,
     `punctuation_edges`, `same_name_same_span`)."""
     import military_ner.windows as windows
@@ -231,7 +231,7 @@ def main():
         results["decoder: Viterbi + continue_fragments + span rules (shipped)"] = \
             score(Path(args.decoding), args.config)
         try:
-            modeling.decode = decode_without_edges
+            modeling.decode = decode_without_span_rules
             results["decoder: Viterbi + continue_fragments"] = score(Path(args.decoding), args.config)
             modeling.decode = argmax_decode
             results["decoder: argmax + continue_fragments"] = score(Path(args.decoding), args.config)
