@@ -148,3 +148,16 @@ def test_written_probe_sentences_parse_and_are_scored_exactly():
             return [[Span(a.start, a.end, "FOREIGN_ENVOY", a.text), Span(0, 3, "MILITARY_RANK", "قال")],
                     [Span(0, 2, "FOREIGN_ENVOY", "لا")]]
     assert oot.span_probes(docs, Stub()) == {"sentences": 2, "gold": 2, "exact": 1, "spurious": 1}
+
+
+def test_score_thresholds_drops_low_scoring_spans_before_scoring():
+    from military_ner.schema import Document, Span
+    st = _script("score_thresholds")
+    doc = Document("d", "السفير جون برينان والجيش", [Span(7, 17, "FOREIGN_ENVOY", "جون برينان")])
+    right, wrong = Span(7, 17, "FOREIGN_ENVOY", "جون برينان", 0.95), Span(0, 6, "FOREIGN_ENVOY", "السفير", 0.55)
+    rows = {line.split(" |")[0]: line for line in st.table([doc], [[right, wrong]])}
+    cells = rows["| FOREIGN_ENVOY (1)"].split(" | ")[1:]
+    assert cells[0] == "0.667 (-0)"          # both kept: P 1/2, R 1/1
+    assert cells[2] == "1.000 (-1)"          # at 0.6 the wrong one goes
+    assert cells[-1].rstrip(" |") == "1.000 (-1)"
+    assert rows["| UNIT (0)"].split(" | ")[1] == "0.000 (-0)"
