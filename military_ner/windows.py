@@ -159,6 +159,11 @@ def continue_fragments(text: str, words, tags: list[str]) -> list[str]:
     return out
 
 
+def line_break_before(text: str, words, i: int) -> bool:
+    """Whether a line break separates word i from the word before it."""
+    return "\n" in text[words[i - 1].end:words[i].start]
+
+
 def line_breaks(text: str, words, tags: list[str]) -> list[str]:
     """A span ends at a line break: an `I-X` word with a line break before it becomes O, and so does
     the rest of its span (a headline, sub-heading or list item is a line of its own, and no entity
@@ -168,7 +173,7 @@ def line_breaks(text: str, words, tags: list[str]) -> list[str]:
     for i in range(1, len(out)):
         if not out[i].startswith("I-"):
             broken = False
-        elif broken or "\n" in text[words[i - 1].end:words[i].start]:
+        elif broken or line_break_before(text, words, i):
             out[i], broken = "O", True
     return out
 
@@ -214,10 +219,10 @@ def punctuation_edges(text: str, words, tags: list[str]) -> list[str]:
         else:
             k = j
             while (opened and k < n and k - j < MAX_QUOTED and out[k] == "O" and not is_punct(words[k].text[0])
-                   and "\n" not in text[words[k - 1].end:words[k].start]):
+                   and not line_break_before(text, words, k)):
                 k += 1
             if opened and k > j and k < n and words[k].text == PAIRS[opened[-1]] \
-                    and "\n" not in text[words[k - 1].end:words[k].start]:
+                    and not line_break_before(text, words, k):
                 out[j:k] = [f"I-{label}"] * (k - j)
                 j = k
         a, b = i, j
@@ -236,17 +241,18 @@ def same_name_same_span(text: str, words, tags: list[str]) -> list[str]:
     spanned `[الحبيب النيري]` in another sentence. The longest such form wins; nothing new is
     tagged where the model saw no entity."""
     spans = bio_spans(tags)
-    forms: dict[str, set[tuple[str, ...]]] = {}
+    found: dict[str, set[tuple[str, ...]]] = {}
     for a, b, label in spans:
         if b - a >= 2:
-            forms.setdefault(label, set()).add(tuple(w.text for w in words[a:b]))
+            found.setdefault(label, set()).add(tuple(w.text for w in words[a:b]))
+    forms = {label: sorted(f, key=lambda form: (-len(form), form)) for label, f in found.items()}  # longest first
     owner = [-1] * len(tags)
     for k, (a, b, _) in enumerate(spans):
         owner[a:b] = [k] * (b - a)
     out = list(tags)
     for k, (a, b, label) in enumerate(spans):
         best = None
-        for form in sorted(forms.get(label, ()), key=lambda f: (-len(f), f)):
+        for form in forms.get(label, ()):
             n = len(form)
             if n <= b - a:
                 continue
@@ -254,7 +260,7 @@ def same_name_same_span(text: str, words, tags: list[str]) -> list[str]:
                 e = s + n
                 if e <= len(words) and all(owner[m] in (-1, k) for m in range(s, e)) \
                         and tuple(w.text for w in words[s:e]) == form \
-                        and not any("\n" in text[words[m - 1].end:words[m].start] for m in range(s + 1, e)):
+                        and not any(line_break_before(text, words, m) for m in range(s + 1, e)):
                     best = (s, e)
                     break
             if best:

@@ -11,7 +11,7 @@ name of its country, as in a commander's title ("قائد [القيادة الم
 where the unit span must stop before the rank. Those title probes are scored apart (the name is
 not: whether it is an envoy depends on an article they do not have). A model that only learned our templates'
 wording around entities fails here; one that learned the entities' own form does not. It says
-nothing about names the gazetteers lack, which is what real news adds. Two sets of sentences we
+nothing about names the gazetteers lack, which is what real news adds. Sets of sentences we
 wrote come with it: commanders' titles (`WRITTEN_UNITS`), named foreign political leaders
 mentioned in passing (`WRITTEN_LEADERS`), whose names are O while the envoy beside them is not, and
 envoys in phrasings and names of our choosing (`WRITTEN_ENVOYS`, and `WRITTEN_ENVOYS_UNSEEN`, kept

@@ -25,8 +25,10 @@ def table(docs, predicted) -> list[str]:
              "| --- | " + " | ".join("---:" for _ in THRESHOLDS) + " |"]
     for label in TYPES:
         gold = sum(s.label == label for d in docs for s in d.entities)
-        scored = [(s.score, (s.start, s.end) in {(g.start, g.end) for g in d.entities if g.label == label})
-                  for d, pred in zip(docs, predicted) for s in pred if s.label == label]
+        scored = []
+        for d, pred in zip(docs, predicted):
+            spans = {(g.start, g.end) for g in d.entities if g.label == label}
+            scored += [(s.score, (s.start, s.end) in spans) for s in pred if s.label == label]
         cells = []
         for t in THRESHOLDS:
             kept = [ok for score, ok in scored if score >= t]

@@ -171,24 +171,24 @@ function bioSpans(tags) {
 export function sameNameSameSpan(chars, words, tags) {
   const spans = bioSpans(tags), sep = "\u0000";
   const text = (k) => chars.slice(words[k].start, words[k].end).join("");
-  const forms = new Map();
+  const found = new Map();
   for (const [a, b, label] of spans) {
     if (b - a < 2) continue;
-    if (!forms.has(label)) forms.set(label, new Set());
-    forms.get(label).add(Array.from({ length: b - a }, (_, m) => text(a + m)).join(sep));
+    if (!found.has(label)) found.set(label, new Set());
+    found.get(label).add(Array.from({ length: b - a }, (_, m) => text(a + m)).join(sep));
   }
+  // longest first, then Python's order of word tuples (by code point)
+  const forms = new Map([...found].map(([label, f]) => [label, [...f].map((x) => x.split(sep)).sort((x, y) => {
+    if (x.length !== y.length) return y.length - x.length;
+    for (let m = 0; m < x.length; m++) if (x[m] !== y[m]) return cmpCodePoints(x[m], y[m]);
+    return 0;
+  })]));
   const owner = new Array(tags.length).fill(-1);
   spans.forEach(([a, b], k) => { for (let m = a; m < b; m++) owner[m] = k; });
   const out = tags.slice();
   spans.forEach(([a, b, label], k) => {
-    // Python sorts forms by (-length, words); compare word lists the same way
-    const sorted = [...(forms.get(label) || [])].map((f) => f.split(sep)).sort((x, y) => {
-      if (x.length !== y.length) return y.length - x.length;
-      for (let m = 0; m < x.length; m++) if (x[m] !== y[m]) return cmpCodePoints(x[m], y[m]);
-      return 0;
-    });
     let best = null;
-    for (const form of sorted) {
+    for (const form of forms.get(label) || []) {
       const n = form.length;
       if (n <= b - a) continue;
       for (let s = Math.max(0, b - n); s <= a; s++) {
@@ -197,7 +197,7 @@ export function sameNameSameSpan(chars, words, tags) {
         let ok = true;
         for (let m = s; m < e && ok; m++) {
           ok = (owner[m] === -1 || owner[m] === k) && text(m) === form[m - s]
-            && (m === s || !chars.slice(words[m - 1].end, words[m].start).includes("\n"));
+            && (m === s || !lineBreakBefore(chars, words, m));
         }
         if (ok) { best = [s, e]; break; }
       }
@@ -221,13 +221,18 @@ function cmpCodePoints(x, y) {
   return a.length - b.length;
 }
 
+/** windows.line_break_before: a line break separates word i from the word before it. */
+function lineBreakBefore(chars, words, i) {
+  return chars.slice(words[i - 1].end, words[i].start).includes("\n");
+}
+
 /** windows.line_breaks: an I-X word with a line break before it becomes O, with the rest of its span. */
 export function lineBreaks(chars, words, tags) {
   const out = tags.slice();
   let broken = false;
   for (let i = 1; i < out.length; i++) {
     if (!out[i].startsWith("I-")) broken = false;
-    else if (broken || chars.slice(words[i - 1].end, words[i].start).includes("\n")) { out[i] = "O"; broken = true; }
+    else if (broken || lineBreakBefore(chars, words, i)) { out[i] = "O"; broken = true; }
   }
   return out;
 }
@@ -242,15 +247,9 @@ const MAX_QUOTED = 6;
 export function punctuationEdges(chars, words, tags) {
   const out = tags.slice(), n = out.length;
   const text = (k) => chars.slice(words[k].start, words[k].end).join("");
-  const lineBreakBefore = (k) => chars.slice(words[k - 1].end, words[k].start).includes("\n");
-  let i = 0;
-  while (i < n) {
-    if (out[i] === "O") { i += 1; continue; }
-    const label = out[i].slice(2);
-    let j = i + 1;
-    while (j < n && out[j] === "I-" + label) j += 1;
+  for (const [i, end, label] of bioSpans(tags)) {  // a run-on only takes O words, so the spans ahead stay put
+    let j = end, cut = false;
     const opened = [];
-    let cut = false;
     for (let k = i; k < j; k++) {
       const w = text(k);
       if (opened.length && w === PAIRS[opened[opened.length - 1]]) {
@@ -263,8 +262,8 @@ export function punctuationEdges(chars, words, tags) {
     }
     if (!cut && opened.length) {
       let k = j;
-      while (k < n && k - j < MAX_QUOTED && out[k] === "O" && !isPunct(chars[words[k].start]) && !lineBreakBefore(k)) k += 1;
-      if (k > j && k < n && text(k) === PAIRS[opened[opened.length - 1]] && !lineBreakBefore(k)) {
+      while (k < n && k - j < MAX_QUOTED && out[k] === "O" && !isPunct(chars[words[k].start]) && !lineBreakBefore(chars, words, k)) k += 1;
+      if (k > j && k < n && text(k) === PAIRS[opened[opened.length - 1]] && !lineBreakBefore(chars, words, k)) {
         for (let m = j; m < k; m++) out[m] = "I-" + label;
         j = k;
       }
@@ -273,7 +272,6 @@ export function punctuationEdges(chars, words, tags) {
     while (a < b && isPunct(chars[words[a].start])) a += 1;
     while (b > a && isPunct(chars[words[b - 1].start])) b -= 1;
     for (let k = i; k < j; k++) out[k] = k < a || k >= b ? "O" : (k === a ? "B-" : "I-") + label;
-    i = j;
   }
   return out;
 }
