@@ -10,6 +10,7 @@ This module scores and writes reports; it does not load models (callers pass a
 from __future__ import annotations
 
 import json
+import unicodedata
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -161,9 +162,38 @@ def boundary_shapes(gold: Sequence[Document], predicted: dict[str, Sequence[Span
     return out
 
 
-def errors_md(errors: dict) -> str:
-    kinds = list(next(iter(errors.values())))  # ERROR_KINDS or BOUNDARY_SHAPES
-    rows = ["| gold type | " + " | ".join(kinds) + " |", "| --- |" + " ---: |" * len(kinds)]
+SPURIOUS_SHAPES = ("after a rank", "beside a gold span", "gold text elsewhere", "other")
+
+
+def spurious_shapes(gold: Sequence[Document], predicted: dict[str, Sequence[Span]]) -> dict:
+    """For the `spurious` cases of `error_breakdown`, per predicted type: where the stray span
+    sits. `after a rank`: a gold rank ends just before it (a named officer taken for an envoy);
+    `beside a gold span`: another gold span touches it; `gold text elsewhere`: the same words are
+    a gold span elsewhere in the document (a later mention taken for a first one); `other`.
+    The first that applies; only whitespace and punctuation may lie between touching spans.
+    Counts only."""
+    out = {t: dict.fromkeys(SPURIOUS_SHAPES, 0) for t in TYPES}
+    for d in gold:
+        touch = lambda a, b: b >= a and all(c.isspace() or unicodedata.category(c)[0] == "P"  # noqa: E731
+                                            for c in d.text[a:b])
+        for p in predicted.get(d.id, ()):
+            if p.label not in out or any(_overlap(p, g) for g in d.entities):
+                continue
+            if any(g.label == "MILITARY_RANK" and touch(g.end, p.start) for g in d.entities):
+                shape = "after a rank"
+            elif any(touch(g.end, p.start) or touch(p.end, g.start) for g in d.entities):
+                shape = "beside a gold span"
+            elif any(d.text[g.start:g.end] == d.text[p.start:p.end] for g in d.entities):
+                shape = "gold text elsewhere"
+            else:
+                shape = "other"
+            out[p.label][shape] += 1
+    return out
+
+
+def errors_md(errors: dict, first: str = "gold type") -> str:
+    kinds = list(next(iter(errors.values())))  # ERROR_KINDS, BOUNDARY_SHAPES or SPURIOUS_SHAPES
+    rows = [f"| {first} | " + " | ".join(kinds) + " |", "| --- |" + " ---: |" * len(kinds)]
     for t, counts in errors.items():
         rows.append(f"| {t} | " + " | ".join(str(counts[k]) for k in kinds) + " |")
     return "\n".join(rows)

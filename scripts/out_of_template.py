@@ -16,7 +16,8 @@ wrote come with it: commanders' titles (`WRITTEN_UNITS`), named foreign politica
 mentioned in passing (`WRITTEN_LEADERS`), whose names are O while the envoy beside them is not, and
 envoys in phrasings and names of our choosing (`WRITTEN_ENVOYS`, and `WRITTEN_ENVOYS_UNSEEN`, kept
 to totals), exercises as the guideline spans them (`WRITTEN_EXERCISES`), and named people who are
-not envoys (`WRITTEN_NOT_ENVOYS`). Generated text only:
+not envoys (`WRITTEN_NOT_ENVOYS`), and named civilian officials of the article's own country
+(`WRITTEN_HOST_CIVILIANS`). Generated text only:
 safe to read, and no dev data is involved. Writes eval/out-of-template/{report.md,metrics.json}.
 """
 import argparse
@@ -197,6 +198,29 @@ WRITTEN_NOT_ENVOYS = (
     "الكويت - واستقبل رئيس الأركان العامة للجيش الفريق الركن خالد الشريعان وفداً من كلية القيادة والأركان.",
 )
 
+# Named civilian officials of the article's own country (ministers, heads of government, governors,
+# security advisers), written before the generator had any such person: title and name O. Some
+# meet a foreign envoy, in brackets, who is FOREIGN_ENVOY. The dateline or the institution says
+# which country the article is about; names are facts or made up, the sentences ours.
+WRITTEN_HOST_CIVILIANS = (
+    "الدوحة - استقبل وزير الدولة لشؤون الدفاع خالد بن محمد العطية السفير البريطاني [نيل كرومبتون].",
+    "طرابلس - وبحث رئيس حكومة الوحدة الوطنية عبد الحميد الدبيبة مع قائد أفريكوم الجنرال [داغفين أندرسون] ملف توحيد المؤسسة العسكرية.",
+    "عمّان - وأكد وزير الداخلية مازن الفراية خلال لقائه الملحق العسكري الأمريكي العقيد [جيمس ماكدونالد] أهمية التنسيق على الحدود.",
+    "القاهرة - وشهد وزير الدفاع والإنتاج الحربي الفريق أول عبد المجيد صقر ومحافظ الإسماعيلية أكرم محمد حفل التخرج.",
+    "الرباط - وترأس الوزير المنتدب المكلف بإدارة الدفاع الوطني عبد اللطيف لوديي اجتماع اللجنة العسكرية المشتركة.",
+    "نواكشوط - واستقبل وزير الدفاع الموريتاني حننه ولد سيدي سفير فرنسا [ألكسندر غارسيا] في مكتبه.",
+    "الجزائر - وأشرف الوزير الأول نذير العرباوي على افتتاح المعرض الوطني للصناعات العسكرية.",
+    "تونس - والتقى وزير الدفاع الوطني خالد السهيلي وفداً عسكرياً إيطالياً برئاسة الأدميرال [جوزيبي كافو دراغون].",
+    "بغداد - وأكد مستشار الأمن القومي قاسم الأعرجي في اجتماع مع السفيرة الأمريكية [ألينا رومانوسكي] دعم جهود مكافحة الإرهاب.",
+    "صنعاء - وبحث محافظ عدن أحمد لملس مع القائم بأعمال السفارة البريطانية [ريتشارد أوبنهايم] الأوضاع الأمنية.",
+    "الرياض - ورعى وزير الدفاع السعودي الأمير خالد بن سلمان حفل تخريج الدفعة الجديدة من طلبة الكلية.",
+    "مسقط - واستقبل الوزير المسؤول عن شؤون الدفاع شهاب بن طارق آل سعيد الملحق العسكري الهندي [أرجون سينغ].",
+    "الخرطوم - وقال وزير الدفاع السوداني ياسين إبراهيم إن الجيش يسيطر على الطرق الرئيسية.",
+    "بيروت - والتقى رئيس الحكومة اللبنانية نواف سلام المنسقة الخاصة للأمم المتحدة [جينين هينيس بلاسخارت].",
+    "أبوظبي - وأشاد وزير الدولة لشؤون الدفاع محمد بن مبارك المزروعي بجهود القوات المشاركة في التمرين.",
+    "بنغازي - واجتمع رئيس الحكومة المكلفة أسامة حماد مع السفير التركي [غوفين بيغيتش] لبحث التعاون.",
+)
+
 # Exercises as the guideline spans them, in sentences we wrote: descriptor and quoted name one span
 # with the opening quote only, a name in brackets like a quoted one, an unquoted name after its
 # descriptor, numbers inside the name, a year phrase after it outside, the first descriptor-only
@@ -284,13 +308,14 @@ def main():
     unseen = span_probes(bracketed(WRITTEN_ENVOYS_UNSEEN, "unseen"), rec)
     exercises = span_probes(bracketed(WRITTEN_EXERCISES, "exercises", "EXERCISE"), rec, "EXERCISE")
     not_envoys = span_probes(bracketed(WRITTEN_NOT_ENVOYS, "not-envoys"), rec)
+    civilians = span_probes(bracketed(WRITTEN_HOST_CIVILIANS, "host-civilians"), rec)
     command = " ".join(["python", "scripts/out_of_template.py", *sys.argv[1:]])
     out = ROOT / args.out
     write_json(out / "metrics.json", {"command": command, "model": what, **metrics, "boundary_shapes": shapes,
                                       "unit_then_rank": titles, "written_titles": wtitles,
                                       "written_leaders": leaders, "written_envoys": envoys,
                                       "written_envoys_unseen": unseen, "written_exercises": exercises,
-                                      "written_not_envoys": not_envoys})
+                                      "written_not_envoys": not_envoys, "written_host_civilians": civilians})
     s = metrics["strict"]
     lines = ["# Gazetteer entities among words our templates never use", "", "Produced by:", "", f"    {command}", "",
              f"{what}; {len(docs)} probe sentences (seed {args.seed}, {args.names} names), each one entity "
@@ -320,7 +345,11 @@ def main():
               f"{exercises['gold']}; exercise spans predicted outside them {exercises['spurious']}.", "",
               f"Named people who are not envoys (`WRITTEN_NOT_ENVOYS`, {not_envoys['sentences']} sentences: "
               f"the host's own officers and officials, its attaché abroad, foreign analysts, journalists and "
-              f"others outside any engagement): envoy spans predicted {not_envoys['spurious']}."]
+              f"others outside any engagement): envoy spans predicted {not_envoys['spurious']}.", "",
+              f"Named civilian officials of the article's own country (`WRITTEN_HOST_CIVILIANS`, "
+              f"{civilians['sentences']} sentences, title and name O), some meeting an envoy: envoy spans "
+              f"predicted outside the {civilians['gold']} gold envoys {civilians['spurious']}; gold envoys found "
+              f"exact {civilians['exact']}."]
     (out / "report.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(summary_line(metrics))
     print("\n".join(lines[9:]))

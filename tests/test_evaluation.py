@@ -7,7 +7,8 @@ from pathlib import Path
 
 import yaml
 
-from military_ner.evaluation import bootstrap_f1, boundary_shapes, error_breakdown, errors_md, score
+from military_ner.evaluation import (bootstrap_f1, boundary_shapes, error_breakdown, errors_md, score,
+                                    spurious_shapes)
 from military_ner.schema import Document, Span
 
 TEXT = "استقبل رئيس أركان الجيش الليبي الفريق محمد في مقر القيادة العامة للقوات المسلحة"
@@ -41,6 +42,20 @@ def test_boundary_shapes_tell_short_split_and_long_spans_apart():
     assert s["UNIT"]["starts early"] == 1 and s["MILITARY_RANK"]["ends late"] == 1
     assert sum(boundary_shapes(GOLD, {"d": GOLD[0].entities})["UNIT"].values()) == 0
     assert "| gold type | ends early |" in errors_md(s)
+
+
+def test_spurious_shapes_say_what_lies_next_to_a_stray_span():
+    pred = {"d": [span("محمد", "FOREIGN_ENVOY"), span("استقبل", "UNIT"), span("مقر", "UNIT"),
+                  span("الفريق", "MILITARY_RANK")]}
+    s = spurious_shapes(GOLD, pred)
+    assert s["FOREIGN_ENVOY"]["after a rank"] == 1
+    assert s["UNIT"]["beside a gold span"] == 1 and s["UNIT"]["other"] == 1  # "مقر" touches a gold unit
+    assert sum(s["MILITARY_RANK"].values()) == 0  # a rank on its gold span is no stray
+    text = "قال الفريق إن الفريق سيصل"
+    gold = [Document("e", text, [Span(4, 10, "MILITARY_RANK", "الفريق")])]
+    s = spurious_shapes(gold, {"e": [Span(14, 20, "MILITARY_RANK", "الفريق"), Span(21, 25, "UNIT", "سيصل")]})
+    assert s["MILITARY_RANK"]["gold text elsewhere"] == 1 and s["UNIT"]["other"] == 1
+    assert "| predicted type | after a rank |" in errors_md(s, first="predicted type")
 
 
 def test_score_counts_are_what_precision_and_recall_were_computed_from():
