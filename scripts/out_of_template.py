@@ -83,6 +83,45 @@ def probes(n: int, seed: int, names: str = "all") -> list[Document]:
     return docs
 
 
+def host_officer_probes(n: int, seed: int) -> list[Document]:
+    """Officers of the article's own country named right after a unit that carries its nationality,
+    under a dateline of its capital ("الخرطوم - أكد المتحدث باسم [الجيش السوداني] [العميد] ..."): the
+    name is O. In every other sentence he receives an officer of another country, named after that
+    country's unit, whose name is FOREIGN_ENVOY. Units and ranks are gold too."""
+    from military_ner.data.gazetteers import load_gazetteers
+    from military_ner.data.generate import assemble
+    from military_ner.data.mentions import Picker, indefinite, join, o
+    g, rng = load_gazetteers(), random.Random(seed)
+    pick = Picker(g, random.Random(seed + 1))
+    hosts = [c for c in g.countries.values() if c.host]
+    docs = []
+    while len(docs) < n:
+        host = rng.choice(hosts)
+        u = pick.unit(host.code, ["forces", "service", "special", "academy"])
+        if u is None:
+            continue
+        u.full, u.acronym = pick.lengthen(u.full, u.kind, host.code), ""
+        if not any(indefinite(a) in u.full for a in host.adj_m):
+            continue
+        officer = pick.person(host.code, [u.kind], True, unit=u)
+        who = join(officer.role(rng), officer.ranked(officer.name, honor=False))
+        if len(docs) % 2:
+            guest = rng.choice([c for c in g.countries.values() if c.code != host.code])
+            gu = pick.unit(guest.code, ["forces", "service", "command", "staff"], host.code, marked=True)
+            if gu is None:
+                continue
+            gu.acronym = ""
+            visitor = pick.person(guest.code, [gu.kind], False, unit=gu)
+            line = join(o(f"{host.capital} - استقبل"), who, o("،"), visitor.role(rng),
+                        visitor.ranked(visitor.name, honor=False), o("، في مقر القيادة."))
+        else:
+            line = join(o(f"{host.capital} - أكد"), who, o("أن الوحدات أتمت استعداداتها لتنفيذ المهام الموكلة إليها."))
+        doc_id = f"host-officer-{len(docs)}"
+        text, spans = assemble([line], rng, doc_id)
+        docs.append(Document(doc_id, text, spans))
+    return docs
+
+
 # Commanders' titles we wrote, with foreign commands as Arabic news names them (some not in our
 # gazetteers in these words): "واستقبل رئيس الأركان قائد [UNIT] [RANK] NAME في مكتبه."
 WRITTEN_UNITS = ("القيادة المركزية الأمريكية", "القيادة الأمريكية في أفريقيا", "القيادة الأوروبية الأمريكية",
@@ -260,10 +299,16 @@ def bracketed(lines, prefix: str, label: str = "FOREIGN_ENVOY") -> list[Document
 def span_probes(docs: list[Document], rec, label: str = "FOREIGN_ENVOY") -> dict:
     """For sentences of `bracketed()`: gold spans found exact, and spans of `label` predicted outside
     any gold one (for envoys: a leader's or a local officer's name tagged, or part of one)."""
+    return span_counts(docs, rec.predict([d.text for d in docs]), label)
+
+
+def span_counts(docs: list[Document], predictions, label: str) -> dict:
+    """`span_probes` on predictions already made: gold spans of `label` found exact, and spans of
+    `label` predicted outside every gold one of that label."""
     out = {"sentences": len(docs), "gold": 0, "exact": 0, "spurious": 0}
-    for d, predicted in zip(docs, rec.predict([d.text for d in docs])):
+    for d, predicted in zip(docs, predictions):
         got = {(s.start, s.end) for s in predicted if s.label == label}
-        gold = [(s.start, s.end) for s in d.entities]
+        gold = [(s.start, s.end) for s in d.entities if s.label == label]
         out["gold"] += len(gold)
         out["exact"] += sum(g in got for g in gold)
         out["spurious"] += sum(not any(a < ge and gs < b for gs, ge in gold) for a, b in got)
@@ -309,13 +354,18 @@ def main():
     exercises = span_probes(bracketed(WRITTEN_EXERCISES, "exercises", "EXERCISE"), rec, "EXERCISE")
     not_envoys = span_probes(bracketed(WRITTEN_NOT_ENVOYS, "not-envoys"), rec)
     civilians = span_probes(bracketed(WRITTEN_HOST_CIVILIANS, "host-civilians"), rec)
+    officers = host_officer_probes(200, args.seed)
+    officers_metrics, officers_predicted = evaluate(rec.predict, officers)
+    officers_envoys = span_counts(officers, [officers_predicted[d.id] for d in officers], "FOREIGN_ENVOY")
     command = " ".join(["python", "scripts/out_of_template.py", *sys.argv[1:]])
     out = ROOT / args.out
     write_json(out / "metrics.json", {"command": command, "model": what, **metrics, "boundary_shapes": shapes,
                                       "unit_then_rank": titles, "written_titles": wtitles,
                                       "written_leaders": leaders, "written_envoys": envoys,
                                       "written_envoys_unseen": unseen, "written_exercises": exercises,
-                                      "written_not_envoys": not_envoys, "written_host_civilians": civilians})
+                                      "written_not_envoys": not_envoys, "written_host_civilians": civilians,
+                                      "host_officers": {**officers_metrics["strict"]["micro"], "envoys": officers_envoys,
+                                                        "errors": officers_metrics["errors"]}})
     s = metrics["strict"]
     lines = ["# Gazetteer entities among words our templates never use", "", "Produced by:", "", f"    {command}", "",
              f"{what}; {len(docs)} probe sentences (seed {args.seed}, {args.names} names), each one entity "
@@ -349,7 +399,12 @@ def main():
               f"Named civilian officials of the article's own country (`WRITTEN_HOST_CIVILIANS`, "
               f"{civilians['sentences']} sentences, title and name O), some meeting an envoy: envoy spans "
               f"predicted outside the {civilians['gold']} gold envoys {civilians['spurious']}; gold envoys found "
-              f"exact {civilians['exact']}."]
+              f"exact {civilians['exact']}.", "",
+              f"Officers of the article's own country after a unit that carries its nationality, half of them "
+              f"receiving a foreign officer ({len(officers)} generated sentences, `host_officer_probes`): envoy "
+              f"spans predicted outside the {officers_envoys['gold']} gold envoys {officers_envoys['spurious']}; "
+              f"gold envoys found exact {officers_envoys['exact']}; all types, micro F1 "
+              f"{officers_metrics['strict']['micro']['f1']:.3f}."]
     (out / "report.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(summary_line(metrics))
     print("\n".join(lines[9:]))

@@ -387,26 +387,6 @@ class Article:
             return f"{title} {p.name}", female
         return self._get("NL", make)
 
-    def HM(self):
-        """(title and name, short reference) of a named civilian official of the host country
-        (minister, head of government, governor), one per article."""
-        def make():
-            rng, c = self.rng, self.host
-            title = fill_country(rng.choice(self.g.negatives["host_officials"]), c,
-                                 city=rng.choice(c.cities or (c.capital,)))
-            p = self._distinct(lambda: Named(*self.pick.name(c.names)), "local", tries=20)
-            return f"{title} {p.name}", p.short
-        return self._get("HM", make)
-
-    def s_HM(self):
-        """A named civilian official of the host country: title and name O (a national of the
-        article's country is never an envoy)."""
-        return o(self.HM()[0])
-
-    def s_HMs(self):
-        title, short = self.HM()[0].split(), self.HM()[1]
-        return o(self.rng.choice([" ".join(title[:2]), short]))
-
     def s_NL(self):
         """A named foreign leader mentioned in passing, outside the reported engagement: title and
         name O (only one who represents his state in the engagement is an envoy)."""

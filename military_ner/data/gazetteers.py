@@ -27,7 +27,7 @@ UNIT_KINDS = ("forces", "staff", "staff_body", "service", "special", "directorat
               "region", "formation", "command", "office")
 NAME_STYLES = ("given_family", "family_given", "bin", "ould", "triple")
 EDITIONS = ("year", "number", "ordinal", "none")
-PLACEHOLDERS = {"adj_m", "adj_f", "adj_f2", "adj_m2", "name", "lname", "city"}
+PLACEHOLDERS = {"adj_m", "adj_f", "adj_f2", "adj_m2", "name", "lname"}
 
 
 class GazetteerError(ValueError):
@@ -410,7 +410,7 @@ NEGATIVE_CODE_LISTS = ("no_president", "no_prime_minister")
 def _negatives(path: Path, data, known) -> dict:
     ck = _Checker(path)
     lists = {"teams", "generic", "ministries", "alliances", "committees", "embassies", "foreign_officials",
-             "civilians", "envoy_plurals", "multi_forces", "leaders", "leaders_f", "host_officials"}
+             "civilians", "envoy_plurals", "multi_forces", "leaders", "leaders_f"}
     keys = lists | set(NEGATIVE_CODE_LISTS) | {"bases", "named_things"}
     ck.mapping(data, "top level", keys, keys)
     for k in lists:
@@ -503,12 +503,11 @@ def lam(country_name: str) -> str:
     return "ل" + country_name[1:] if country_name.startswith("ال") else "ل" + country_name
 
 
-def fill_country(template: str, c: Country, k: int = 0, city: str = "") -> str:
-    """Fill {adj_m} {adj_f} {name} {lname} with country `c` (spelling variant k of the adjective)
-    and {city} with `city` (its capital when none is given)."""
+def fill_country(template: str, c: Country, k: int = 0) -> str:
+    """Fill {adj_m} {adj_f} {name} {lname} with country `c` (spelling variant k of the adjective)."""
     k = k % len(c.adj_m)
     return (template.replace("{adj_m}", c.adj_m[k]).replace("{adj_f}", c.adj_f[k])
-            .replace("{lname}", lam(c.name)).replace("{name}", c.name).replace("{city}", city or c.capital))
+            .replace("{lname}", lam(c.name)).replace("{name}", c.name))
 
 
 def rank_surfaces(g: Gazetteers) -> list[str]:

@@ -197,11 +197,9 @@ class Envoy:
             return join(ent(self.role_alone, "FOREIGN_ENVOY"), o(self.posting) if rng.random() < 0.8 else [])
         who = join(o(self.honor) if self.honor else [], ent(self.rank, "MILITARY_RANK") if self.rank else [],
                    ent(self.name, "FOREIGN_ENVOY"))
-        # the role runs straight into the name more often than a comma parts them, as in the
-        # guideline's examples ("والسفير [مارتن أندرو]", "... لدى ليبيا [جيرمي برنت]")
-        posting = o(self.posting) if rng.random() < 0.7 else []
+        posting = o(self.posting) if rng.random() < 0.85 else []
         r = rng.random()
-        if r < 0.35:
+        if r < 0.6:
             return join(o(self.role_named), posting, o("،"), who)
         if r < 0.85:
             return join(o(self.role_named), posting, who)
