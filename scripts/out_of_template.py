@@ -357,6 +357,9 @@ def main():
     officers = host_officer_probes(200, args.seed)
     officers_metrics, officers_predicted = evaluate(rec.predict, officers)
     officers_envoys = span_counts(officers, [officers_predicted[d.id] for d in officers], "FOREIGN_ENVOY")
+    speaks = [d for i, d in enumerate(officers) if i % 2 == 0]  # the host officer alone, after أكد
+    officers_envoys["spurious_when_speaking"] = span_counts(speaks, [officers_predicted[d.id] for d in speaks],
+                                                            "FOREIGN_ENVOY")["spurious"]
     command = " ".join(["python", "scripts/out_of_template.py", *sys.argv[1:]])
     out = ROOT / args.out
     write_json(out / "metrics.json", {"command": command, "model": what, **metrics, "boundary_shapes": shapes,
@@ -402,7 +405,9 @@ def main():
               f"exact {civilians['exact']}.", "",
               f"Officers of the article's own country after a unit that carries its nationality, half of them "
               f"receiving a foreign officer ({len(officers)} generated sentences, `host_officer_probes`): envoy "
-              f"spans predicted outside the {officers_envoys['gold']} gold envoys {officers_envoys['spurious']}; "
+              f"spans predicted outside the {officers_envoys['gold']} gold envoys {officers_envoys['spurious']} "
+              f"({officers_envoys['spurious_when_speaking']} of them in the {len(speaks)} sentences where he speaks "
+              f"alone, after `أكد`); "
               f"gold envoys found exact {officers_envoys['exact']}; all types, micro F1 "
               f"{officers_metrics['strict']['micro']['f1']:.3f}."]
     (out / "report.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
