@@ -83,11 +83,20 @@ def probes(n: int, seed: int, names: str = "all") -> list[Document]:
     return docs
 
 
+# What the host officer says in `host_officer_probes`: one fixed sentence ("the units completed their
+# preparations") shares words with a guest's offer of help in our templates, and alone it drew envoy spans
+# on 89 of 100 host officers where the other sentences here draw few; so it is one of several.
+SPEECH = ("الوحدات أتمت استعداداتها لتنفيذ المهام الموكلة إليها.", "الأوضاع على الحدود الجنوبية مستقرة.",
+          "برامج التدريب ستتواصل حتى نهاية العام.", "الدفعة الجديدة تلقت تدريباً متقدماً في مجالات عدة.",
+          "المؤسسة العسكرية ماضية في خطط التحديث.", "دوريات مشتركة ستنتشر على الطرق الرئيسية.",
+          "التمرين حقق أهدافه المرسومة.", "الجاهزية القتالية للوحدات في أعلى مستوياتها.")
+
+
 def host_officer_probes(n: int, seed: int) -> list[Document]:
     """Officers of the article's own country named right after a unit that carries its nationality,
     under a dateline of its capital ("الخرطوم - أكد المتحدث باسم [الجيش السوداني] [العميد] ..."): the
-    name is O. In every other sentence he receives an officer of another country, named after that
-    country's unit, whose name is FOREIGN_ENVOY. Units and ranks are gold too."""
+    name is O; he says one of `SPEECH`. In every other sentence he receives an officer of another
+    country, named after that country's unit, whose name is FOREIGN_ENVOY. Units and ranks are gold too."""
     from military_ner.data.gazetteers import load_gazetteers
     from military_ner.data.generate import assemble
     from military_ner.data.mentions import Picker, indefinite, join, o
@@ -115,7 +124,8 @@ def host_officer_probes(n: int, seed: int) -> list[Document]:
             line = join(o(f"{host.capital} - استقبل"), who, o("،"), visitor.role(rng),
                         visitor.ranked(visitor.name, honor=False), o("، في مقر القيادة."))
         else:
-            line = join(o(f"{host.capital} - أكد"), who, o("أن الوحدات أتمت استعداداتها لتنفيذ المهام الموكلة إليها."))
+            verb, that = rng.choice((("أكد", "أن"), ("أوضح", "أن"), ("قال", "إن")))
+            line = join(o(f"{host.capital} - {verb}"), who, o(f"{that} {rng.choice(SPEECH)}"))
         doc_id = f"host-officer-{len(docs)}"
         text, spans = assemble([line], rng, doc_id)
         docs.append(Document(doc_id, text, spans))
@@ -357,9 +367,14 @@ def main():
     officers = host_officer_probes(200, args.seed)
     officers_metrics, officers_predicted = evaluate(rec.predict, officers)
     officers_envoys = span_counts(officers, [officers_predicted[d.id] for d in officers], "FOREIGN_ENVOY")
-    speaks = [d for i, d in enumerate(officers) if i % 2 == 0]  # the host officer alone, after أكد
+    speaks = [d for i, d in enumerate(officers) if i % 2 == 0]  # the host officer alone, speaking
     officers_envoys["spurious_when_speaking"] = span_counts(speaks, [officers_predicted[d.id] for d in speaks],
                                                             "FOREIGN_ENVOY")["spurious"]
+    officers_envoys["by_speech"] = {}  # sentences, and those with an envoy span, for each thing said
+    for said in SPEECH:
+        these = [d for d in speaks if d.text.endswith(said)]
+        officers_envoys["by_speech"][said] = [len(these), sum(
+            any(p.label == "FOREIGN_ENVOY" for p in officers_predicted[d.id]) for d in these)]
     command = " ".join(["python", "scripts/out_of_template.py", *sys.argv[1:]])
     out = ROOT / args.out
     write_json(out / "metrics.json", {"command": command, "model": what, **metrics, "boundary_shapes": shapes,
@@ -407,7 +422,8 @@ def main():
               f"receiving a foreign officer ({len(officers)} generated sentences, `host_officer_probes`): envoy "
               f"spans predicted outside the {officers_envoys['gold']} gold envoys {officers_envoys['spurious']} "
               f"({officers_envoys['spurious_when_speaking']} of them in the {len(speaks)} sentences where he speaks "
-              f"alone, after `أكد`); "
+              f"alone; by what he says, sentences with an envoy span: "
+              + ", ".join(f"{k} {v[1]} of {v[0]}" for k, v in officers_envoys["by_speech"].items()) + "); "
               f"gold envoys found exact {officers_envoys['exact']}; all types, micro F1 "
               f"{officers_metrics['strict']['micro']['f1']:.3f}."]
     (out / "report.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
