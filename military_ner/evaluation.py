@@ -10,7 +10,6 @@ This module scores and writes reports; it does not load models (callers pass a
 from __future__ import annotations
 
 import json
-import unicodedata
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -18,7 +17,7 @@ from seqeval.metrics import classification_report
 from seqeval.scheme import IOB2, Entities
 
 from .schema import TYPES, Document, Span, spans_to_tags
-from .text import split_words
+from .text import is_punct, is_space, split_words
 
 
 def _tags(text: str, spans: Sequence[Span], lenient: bool) -> list[str]:
@@ -170,12 +169,12 @@ def spurious_shapes(gold: Sequence[Document], predicted: dict[str, Sequence[Span
     sits. `after a rank`: a gold rank ends just before it (a named officer taken for an envoy);
     `beside a gold span`: another gold span touches it; `gold text elsewhere`: the same words are
     a gold span elsewhere in the document (a later mention taken for a first one); `other`.
-    The first that applies; only whitespace and punctuation may lie between touching spans.
+    The first that applies; only what `text` counts as space or punctuation may lie between
+    touching spans.
     Counts only."""
     out = {t: dict.fromkeys(SPURIOUS_SHAPES, 0) for t in TYPES}
     for d in gold:
-        touch = lambda a, b: b >= a and all(c.isspace() or unicodedata.category(c)[0] == "P"  # noqa: E731
-                                            for c in d.text[a:b])
+        touch = lambda a, b: b >= a and all(is_space(c) or is_punct(c) for c in d.text[a:b])  # noqa: E731
         for p in predicted.get(d.id, ()):
             if p.label not in out or any(_overlap(p, g) for g in d.entities):
                 continue
