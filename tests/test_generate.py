@@ -303,7 +303,7 @@ def test_a_security_adviser_is_not_called_the_minister_on_second_mention():
     """The short second mention takes the title of the position it stands for: "الوزير X" for a
     minister, never for a national security adviser."""
     advisers = ministers = 0
-    for d in generate_documents(400, seed=9):  # both kinds of leader appear at this seed
+    for d in generate_documents(400, seed=8):
         for s in d.entities:
             before = d.text[max(0, s.start - 35):s.start]
             if s.label != "FOREIGN_ENVOY" or not re.search(r"(مستشار الأمن القومي|وزير الدفاع) \S+ ،? ?$", before):

@@ -33,8 +33,7 @@ ATTACHES = ["military_attache", "defence_attache", "naval_attache", "air_attache
 # the short title before a named security leader's family name, by the first word of the position
 BRIEF_TITLES = {"وزير": "الوزير", "نائب": "نائب الوزير", "مستشار": "المستشار"}
 HEAD_KINDS = {"graduation": ["staff", "forces", "service"], "inspection": ["staff", "service", "region"],
-              "exercise": ["staff", "service", "region"], "statement": ["staff", "service"],
-              "naval": ["service", "region"]}
+              "exercise": ["staff", "service", "region"], "statement": ["staff", "service"]}
 GUEST_KINDS = ["command", "command", "command", "staff", "staff", "service", "service", "region", "special",
                "directorate", "academy", "office"]
 
@@ -46,10 +45,6 @@ class Article:
         self.g, self.pick, self.rng, self.kind = g, pick, pick.rng, kind
         self.host = g.countries[host]
         self.guest = self._guest()
-        for _ in range(10 if kind == "naval" else 0):  # a visiting warship needs a navy to come from
-            if any(u.domain == "navy" for u in pick.units(self.guest.code, ["service", "region"])):
-                break
-            self.guest = self._guest()
         self.cache: dict = {}
         # names used in the article (shared with its related headlines): a local official, a
         # foreign envoy and a named civilian (NF) never share a name or a short reference
@@ -337,32 +332,6 @@ class Article:
     def s_GSV(self):
         return self._get("GSV", lambda: self._unit(self.guest.code, ["service", "special"])).mention(self.rng)
 
-    def navy(self, code: str) -> UnitRef:
-        """A naval service of country `code` (its navy or coast guard), else any service."""
-        marked = code != self.host.code
-        pool = [u for u in self.pick.units(code, ["service", "region"]) if u.domain == "navy"]
-        for _ in range(6 if pool else 0):
-            u = self.pick.unit(code, ["service", "region"], None if not marked else self.host.code, marked=marked)
-            if u is not None and u.domain == "navy":
-                return u
-        return self._unit(code, ["service"]) or self._unit(code, ["forces"])
-
-    def s_HNV(self): return self._get("HNV", lambda: self.navy(self.host.code)).mention(self.rng, allow_short=False)
-    def s_HNVs(self): return self._get("HNV", lambda: self.navy(self.host.code)).mention(self.rng)
-    def s_GNV(self): return self._get("GNV", lambda: self.navy(self.guest.code)).mention(self.rng)
-
-    def GO(self) -> Person:
-        """The commander of a visiting naval group: a named officer of the guest's navy (FOREIGN_ENVOY)."""
-        def make():
-            unit = self._get("GNV", lambda: self.navy(self.guest.code))
-            return self._distinct(lambda: self.pick.person(self.guest.code, [unit.kind], False, unit=unit,
-                                                           levels=(4, 7)), "foreign")
-        return self._get("GO", make)
-
-    def s_GO(self): return self.GO().full(rng=self.rng)
-    def s_GOn(self): return self.GO().ranked(self.GO().name)
-    def s_GOs(self): return self.GO().brief(self.rng)
-
     def s_GSB(self):
         return self._get("GSB", lambda: self._unit(self.guest.code, ["staff_body"]) or
                          self._unit(self.guest.code, ["forces"])).mention(self.rng)
@@ -442,7 +411,6 @@ class Article:
     def s_NDAYS(self): return o(self.rng.choice(T.NUMBER_WORDS))
     def s_ORD(self): return o(self.rng.choice(T.ORDINALS_F))
     def s_TOPIC(self): return o(self.rng.choice(T.TOPICS))
-    def s_SAID(self): return self.render(self.rng.choice(T.SAID))
     def s_COURSE(self): return self._get("COURSE", lambda: self.render(self.rng.choice(T.COURSES)))
 
     def s_TOPICS(self):

@@ -1,9 +1,9 @@
 """Generate labelled synthetic news articles: `generate_documents(n, seed)`.
 
 Each article is written about one Arab host country (about twenty, see countries.yaml) and
-is one of nine kinds: reception of a foreign delegation, meeting with a diplomat, exercise,
+is one of seven kinds: reception of a foreign delegation, meeting with a diplomat, exercise,
 graduation or training course, official statement, official visit abroad, inspection of a
-formation, a visiting warship, a joint military committee. It has a headline, sometimes a sub-title and a dateline, a lead, body paragraphs,
+formation. It has a headline, sometimes a sub-title and a dateline, a lead, body paragraphs,
 sometimes sub-headings, a bullet list and a "related articles" list, 80-300 words in all
 (`count_words`: punctuation marks are not words).
 
@@ -32,8 +32,8 @@ from .gazetteers import Gazetteers, load_gazetteers
 from .mentions import Picker, Seg, join, o
 
 KIND_WEIGHTS = {"reception": 20, "envoy": 17, "exercise": 20, "graduation": 12, "statement": 11, "visit": 10,
-                "inspection": 10, "naval": 7, "committee": 7}
-BILATERAL = {"reception", "envoy", "visit", "naval", "committee"}
+                "inspection": 10}
+BILATERAL = {"reception", "envoy", "visit"}
 
 
 # ---------------------------------------------------------------------------- articles
