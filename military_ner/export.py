@@ -59,7 +59,11 @@ AGGREGATION_RULE = ("Words come from military_ner.text.split_words; each normali
                     "(no line break between), and punctuation words at a span's edges become O (punctuation_edges); "
                     "a span lying inside an occurrence of a longer span of its label found elsewhere in the document "
                     "(the same words, one line, touching no other span) grows to that occurrence, the longest form "
-                    "first (same_name_same_span); BIO tags become spans, a span's score is the mean of its "
+                    "first (same_name_same_span); an EXERCISE span made of a descriptor and adjectives only "
+                    "(a head noun such as التمرين/المناورات/التدريب with clitics, then descriptor or nisba adjectives; "
+                    "no quote, digit or other word) becomes O when every one of its words appears in an earlier "
+                    "EXERCISE span of the document, outside a related-articles list (one_introduction); "
+                    "BIO tags become spans, a span's score is the mean of its "
                     "words' softmax probabilities for their tags. See military_ner/windows.py.")
 # int8 settings tried in order until one meets the F1 target; "exclude" names node groups
 INT8_TRIES = (

@@ -29,6 +29,9 @@ runtime, so all three cut documents the same way. Needs only `tokenizers` and nu
   (`[التمرين “فلنت] لوك”` -> `[التمرين “فلنت لوك]”`); a span never starts or ends on punctuation.
   Finally, one name, one span, throughout a document (`same_name_same_span`): a span lying
   inside the same words that the model spanned longer elsewhere in the document grows to them.
+  Last, the guideline's one introduction per exercise (`one_introduction`): a descriptor-only
+  EXERCISE span (`التمرين المشترك`) whose words all appeared in an earlier EXERCISE span of the
+  document is a later mention and becomes O.
 """
 from __future__ import annotations
 
@@ -272,6 +275,88 @@ def same_name_same_span(text: str, words, tags: list[str]) -> list[str]:
     return out
 
 
+_FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ة": "ه", "ى": "ي", "\u0640": None,
+                       **{chr(c): None for c in range(0x064B, 0x0653)}})
+# the nouns that head an exercise descriptor ("[بالتمرين التعبوي المشترك]"), spelled as _fold leaves them
+EXERCISE_HEADS = frozenset("تمرين التمرين تمارين التمارين تمرينات التمرينات مناوره المناوره مناورات المناورات "
+                           "تدريب التدريب تدريبات التدريبات".split())
+# adjectives a descriptor takes besides nisba ones ("العسكري", "العماني") and ordinals are not here: an
+# ordinal belongs to a name ("درع الجزيرة المشترك العاشر")
+EXERCISE_ADJECTIVES = frozenset("المشترك المشتركه العابر متعدد متعدده الجنسيات الحيه بالذخيره الكبير الكبري "
+                                "السنوي السنويه الشامل الشامله المختلط المختلطه".split())
+
+
+def _fold(word: str) -> str:
+    """A word as the descriptor lists spell it: no diacritics or tatweel, one alef, ة as ه, ى as ي."""
+    return word.translate(_FOLD)
+
+
+def _strip_clitics(word: str) -> list[str]:
+    """The word and what it may be without a leading و/ف and ب/ل/ك (لل- reads as ال-)."""
+    forms = [word]
+    for w in list(forms):
+        if len(w) > 3 and w[0] in "وف":
+            forms.append(w[1:])
+    for w in list(forms):
+        if len(w) > 4 and w.startswith("لل"):
+            forms.append("ا" + w[1:])
+        elif len(w) > 3 and w[0] in "بلك":
+            forms.append(w[1:])
+    return forms
+
+
+def is_descriptor_only(words) -> bool:
+    """Whether the words of an EXERCISE span are a descriptor with adjectives and no name: a head noun
+    (`التمرين`, `مناورات`, `التدريب`, with clitics) followed only by descriptor adjectives or nisba
+    adjectives with the article (`العسكري المشترك العماني البريطاني`); a quote, bracket, digit or
+    any other word makes it a named exercise."""
+    folded = [_fold(w.text) for w in words]
+    if not folded or not any(f in EXERCISE_HEADS for f in _strip_clitics(folded[0])):
+        return False
+    for f in folded[1:]:
+        if f in EXERCISE_ADJECTIVES or (f.startswith("ال") and len(f) > 4 and f.endswith(("ي", "يه"))
+                                        and f not in ("الثاني", "الثانيه", "الحادي")):
+            continue
+        return False
+    return True
+
+
+# lines that open a list of other articles' headlines ("اقرأ أيضاً:", "أخبار ذات صلة"), as _fold spells them
+RELATED_LIST = ("ذات صله", "اقرا ايضا", "الاكثر قراءه", "شاهد ايضا")
+
+
+def related_list_start(text: str) -> int:
+    """Where a list of other articles' headlines begins (the offset of its heading line), or len(text)."""
+    offset = 0
+    for line in text.split("\n"):
+        if len(line) < 40 and any(m in _fold(line) for m in RELATED_LIST):
+            return offset
+        offset += len(line) + 1
+    return len(text)
+
+
+def one_introduction(text: str, words, tags: list[str]) -> list[str]:
+    """The guideline's descriptor-only exercise mentions: only the one that introduces an exercise is
+    EXERCISE; a later descriptor mention of the same exercise is O. A descriptor-only EXERCISE span
+    (`is_descriptor_only`) becomes O when each of its words (folded, with or without clitics) is a word
+    of an EXERCISE span earlier in the document: `[بالتمرين التعبوي المشترك] ... التمرين المشترك`. A
+    descriptor with words not seen before (`التمرين الجوي المصري الفرنسي` after `[فلنت لوك]`) may
+    introduce another exercise and stays, and so does everything in a list of other articles'
+    headlines (`related_list_start`). The model sees one window of a document at a time and cannot
+    know whether the exercise was introduced a window earlier."""
+    out = list(tags)
+    seen: set[str] = set()
+    related = related_list_start(text)
+    for a, b, label in bio_spans(tags):
+        if label != "EXERCISE" or words[a].start >= related:
+            continue
+        forms = [_strip_clitics(_fold(w.text)) for w in words[a:b]]
+        if seen and is_descriptor_only(words[a:b]) and all(any(f in seen for f in fs) for fs in forms):
+            out[a:b] = ["O"] * (b - a)
+        seen.update(f for fs in forms for f in fs)
+    return out
+
+
 @lru_cache(maxsize=8)
 def bio_transitions(labels: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
     """(allowed[prev, cur], allowed_first[cur]) for BIO: `I-X` only after `B-X`/`I-X`.
@@ -316,6 +401,6 @@ def decode(text, words, logits: np.ndarray, has: np.ndarray, id2label: dict[int,
     best = viterbi_tags(log_probs, *bio_transitions(labels))
     tags = continue_fragments(text, words, [labels[b] for b in best])
     tags = punctuation_edges(text, words, line_breaks(text, words, tags))
-    tags = same_name_same_span(text, words, tags)
+    tags = one_introduction(text, words, same_name_same_span(text, words, tags))
     scores = [float(p[b]) for p, b in zip(probs, best)]
     return tags_to_spans(text, words, tags, scores)

@@ -1,7 +1,8 @@
 """The decoding repair shared by the PyTorch path, the ONNX runtime and the Node example."""
 from military_ner.schema import tags_to_spans
 from military_ner.text import split_words
-from military_ner.windows import continue_fragments, line_breaks, punctuation_edges, same_name_same_span
+from military_ner.windows import (continue_fragments, is_descriptor_only, line_breaks, one_introduction, punctuation_edges,
+                                  same_name_same_span)
 
 
 def spans(text, tags):
@@ -32,7 +33,7 @@ def test_coordination_line_breaks_punctuation_and_other_types_keep_spans_apart()
         [("MILITARY_RANK", "الجنرال"), ("FOREIGN_ENVOY", "برينان")]
 
 
-SPAN_RULES = (line_breaks, punctuation_edges, same_name_same_span)
+SPAN_RULES = (line_breaks, punctuation_edges, same_name_same_span, one_introduction)
 
 
 def assert_kept(doc, rules=SPAN_RULES):
@@ -131,6 +132,38 @@ def test_a_span_never_starts_or_ends_on_punctuation():
     assert edged("( أفريكوم ) و", ["B-UNIT", "I-UNIT", "I-UNIT", "O"]) == [("UNIT", "أفريكوم")]
     assert edged("الفريق برينان", ["B-MILITARY_RANK", "B-FOREIGN_ENVOY"]) == \
         [("MILITARY_RANK", "الفريق"), ("FOREIGN_ENVOY", "برينان")]
+
+
+def test_only_the_descriptor_mention_that_introduces_an_exercise_is_an_exercise():
+    def run(text, tags):
+        words = split_words(text)
+        assert len(words) == len(tags), [w.text for w in words]
+        return [s.text for s in tags_to_spans(text, words, one_introduction(text, words, tags))]
+    intro = "بدأ [بالتمرين التعبوي المشترك] أمس . وقال إن [التمرين التعبوي المشترك] نجح"
+    text = intro.replace("[", "").replace("]", "")
+    tags = ["O", EX[0], EX[1], EX[1], "O", "O", "O", "O", EX[0], EX[1], EX[1], "O"]
+    assert run(text, tags) == ["بالتمرين التعبوي المشترك"]
+    # after a named mention too (a headline); a descriptor with words not seen before may be another exercise
+    text = "التمرين «فلنت لوك»\nانطلق التمرين ، ثم التمرين الجوي"
+    tags = [EX[0], EX[1], EX[1], EX[1], "O", "O", EX[0], "O", "O", EX[0], EX[1]]
+    assert run(text, tags) == ["التمرين «فلنت لوك", "التمرين الجوي"]
+    # a later mention that names an exercise stays, and so does a first descriptor-only one
+    text = "التمرين المشترك ثم التمرين المشترك «درع الصحراء» والمناورات البحرية المصرية 2025"
+    tags = [EX[0], EX[1], "O", EX[0], EX[1], EX[1], EX[1], EX[1], EX[1], EX[0], EX[1], EX[1], EX[1]]
+    assert run(text, tags) == ["التمرين المشترك", "التمرين المشترك «درع الصحراء»", "والمناورات البحرية المصرية 2025"]
+    # a list of other articles' headlines speaks of other exercises
+    text = "التمرين المشترك\nاقرأ أيضاً:\nالتمرين المشترك"
+    assert run(text, [EX[0], EX[1], "O", "O", "O", EX[0], EX[1]]) == ["التمرين المشترك", "التمرين المشترك"]
+
+
+def test_what_counts_as_a_descriptor_without_a_name():
+    def only(text):
+        return is_descriptor_only(split_words(text))
+    assert only("بالتمرين التعبوي المشترك") and only("للمناورات البحرية المشتركة") and only("التمرين متعدد الجنسيات")
+    assert only("والتمرين العسكري المشترك العماني البريطاني") and only("التمرينات العسكريّة") and only("تمرين")
+    assert not only("التمرين المشترك الأسد الأفريقي") and not only("مناورات درع الجزيرة")
+    assert not only("التمرين «الأسد الأفريقي") and not only("التمرين البحري 2025")
+    assert not only("التمرين المشترك الثاني") and not only("الأسد الأفريقي") and not only("الفريق")
 
 
 # --- Viterbi over BIO: the most probable valid tag sequence

@@ -145,10 +145,75 @@ export function continueFragments(chars, words, tags) {
 }
 
 /** What windows.decode does after the Viterbi: continue_fragments, line_breaks, punctuation_edges,
- * same_name_same_span. */
+ * same_name_same_span, one_introduction. */
 export function repairTags(chars, words, tags) {
   const edged = punctuationEdges(chars, words, lineBreaks(chars, words, continueFragments(chars, words, tags)));
-  return sameNameSameSpan(chars, words, edged);
+  return oneIntroduction(chars, words, sameNameSameSpan(chars, words, edged));
+}
+
+// windows.EXERCISE_HEADS and windows.EXERCISE_ADJECTIVES, spelled as fold() leaves them
+const EXERCISE_HEADS = new Set(("تمرين التمرين تمارين التمارين تمرينات التمرينات مناوره المناوره مناورات المناورات " +
+                                "تدريب التدريب تدريبات التدريبات").split(" "));
+const EXERCISE_ADJECTIVES = new Set(("المشترك المشتركه العابر متعدد متعدده الجنسيات الحيه بالذخيره الكبير الكبري " +
+                                     "السنوي السنويه الشامل الشامله المختلط المختلطه").split(" "));
+const FOLD = { "أ": "ا", "إ": "ا", "آ": "ا", "ة": "ه", "ى": "ي" };
+
+/** windows._fold: no diacritics (U+064B-U+0652) or tatweel, one alef, ة as ه, ى as ي. */
+function fold(word) {
+  return Array.from(word).filter((c) => c !== "\u0640" && !(c >= "\u064b" && c <= "\u0652")).map((c) => FOLD[c] ?? c).join("");
+}
+
+/** windows._strip_clitics: the word and what it may be without a leading و/ف and ب/ل/ك (لل- reads as ال-). */
+function stripClitics(word) {
+  const forms = [word];
+  const len = (w) => Array.from(w).length;  // code points, as Python counts
+  for (const w of forms.slice()) if (len(w) > 3 && "وف".includes(w[0])) forms.push(w.slice(1));
+  for (const w of forms.slice()) {
+    if (len(w) > 4 && w.startsWith("لل")) forms.push("ا" + w.slice(1));
+    else if (len(w) > 3 && "بلك".includes(w[0])) forms.push(w.slice(1));
+  }
+  return forms;
+}
+
+/** windows.is_descriptor_only: a head noun followed only by descriptor or nisba adjectives. */
+export function isDescriptorOnly(texts) {
+  const folded = texts.map(fold);
+  if (!folded.length || !stripClitics(folded[0]).some((f) => EXERCISE_HEADS.has(f))) return false;
+  return folded.slice(1).every((f) => EXERCISE_ADJECTIVES.has(f)
+    || (f.startsWith("ال") && Array.from(f).length > 4 && (f.endsWith("ي") || f.endsWith("يه")) && !["الثاني", "الثانيه", "الحادي"].includes(f)));
+}
+
+// windows.RELATED_LIST: lines that open a list of other articles' headlines, as fold() spells them
+const RELATED_LIST = ["ذات صله", "اقرا ايضا", "الاكثر قراءه", "شاهد ايضا"];
+
+/** windows.related_list_start: the code-point offset of the heading line of a related-articles list, or the length. */
+function relatedListStart(chars) {
+  let offset = 0;
+  for (const line of chars.join("").split("\n")) {
+    const n = Array.from(line).length;
+    if (n < 40 && RELATED_LIST.some((m) => fold(line).includes(m))) return offset;
+    offset += n + 1;
+  }
+  return chars.length;
+}
+
+/** windows.one_introduction: a descriptor-only EXERCISE span whose words all appear in earlier EXERCISE
+ * spans (before any related-articles list) becomes O. */
+export function oneIntroduction(chars, words, tags) {
+  const out = tags.slice();
+  const text = (k) => chars.slice(words[k].start, words[k].end).join("");
+  const seen = new Set();
+  const related = relatedListStart(chars);
+  for (const [a, b, label] of bioSpans(tags)) {
+    if (label !== "EXERCISE" || words[a].start >= related) continue;
+    const texts = Array.from({ length: b - a }, (_, m) => text(a + m));
+    const forms = texts.map((t) => stripClitics(fold(t)));
+    if (seen.size && isDescriptorOnly(texts) && forms.every((fs) => fs.some((f) => seen.has(f)))) {
+      for (let m = a; m < b; m++) out[m] = "O";
+    }
+    for (const fs of forms) for (const f of fs) seen.add(f);
+  }
+  return out;
 }
 
 /** windows.bio_spans: [first word, one past the last, label] per span. */
