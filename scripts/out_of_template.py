@@ -17,7 +17,8 @@ mentioned in passing (`WRITTEN_LEADERS`), whose names are O while the envoy besi
 envoys in phrasings and names of our choosing (`WRITTEN_ENVOYS`, and `WRITTEN_ENVOYS_UNSEEN`, kept
 to totals), exercises as the guideline spans them (`WRITTEN_EXERCISES`), and named people who are
 not envoys (`WRITTEN_NOT_ENVOYS`), and named civilian officials of the article's own country
-(`WRITTEN_HOST_CIVILIANS`). Generated text only:
+(`WRITTEN_HOST_CIVILIANS`), and security bodies that are not military and armed groups
+(`WRITTEN_NOT_UNITS`). Generated text only:
 safe to read, and no dev data is involved. Writes eval/out-of-template/{report.md,metrics.json}.
 """
 import argparse
@@ -274,6 +275,49 @@ WRITTEN_HOST_CIVILIANS = (
 # with the opening quote only, a name in brackets like a quoted one, an unquoted name after its
 # descriptor, numbers inside the name, a year phrase after it outside, the first descriptor-only
 # mention that introduces an exercise; anaphora, indefinite and superlative mentions O.
+# Security bodies that are not military (police, interior security, civil intelligence, civil
+# defence, customs) and armed groups (militias, terrorist organisations): O by the guideline, which
+# names military organisations only. Bracketed parts are real units in the same sentences. Written
+# on 2026-12-02 before the generator had any such body; `WRITTEN_NOT_UNITS_DESIGN` are the sentences
+# the shipped model was first tried on (5 unit spans in 16) when the gap was found, and
+# `WRITTEN_NOT_UNITS` the ones written afterwards to decide on.
+WRITTEN_NOT_UNITS_DESIGN = (
+    "وأكد البيان أن التنسيق مستمر مع الشرطة لتأمين الطرق المؤدية إلى موقع الاحتفال.",
+    "وشاركت مديرية أمن طرابلس في تأمين محيط الاجتماع بالتعاون مع الأجهزة الأمنية.",
+    "وقال مصدر في جهاز الأمن الداخلي إن الموقوفين أحيلوا إلى النيابة العامة.",
+    "وتمكنت قوات الأمن من ضبط شحنة أسلحة قرب الحدود الجنوبية.",
+    "وأعلنت وزارة الداخلية أن الإدارة العامة للأمن المركزي عززت انتشارها في العاصمة.",
+    "وتدخلت فرق الدفاع المدني لإخماد الحريق الذي اندلع في المستودع.",
+    "واتهم المتحدث الميليشيات المسلحة بعرقلة جهود توحيد المؤسسة العسكرية.",
+    "وقالت جماعة الحوثي في بيان إنها استهدفت سفينة تجارية في البحر الأحمر.",
+    "وأشار إلى أن تنظيم داعش ما زال يشكل تهديداً في المناطق الصحراوية.",
+    "وبحث الجانبان التعاون مع جهاز المخابرات العامة في مجال مكافحة الإرهاب.",
+    "وأوضح أن مصلحة الجمارك ضبطت معدات عسكرية مهربة في الميناء.",
+    "وأكد مدير الأمن العام أن الشرطة السياحية رفعت درجة الاستعداد.",
+    "وقد شاركت [الشرطة العسكرية] في تنظيم حركة المرور داخل القاعدة.",
+    "وتواصل الجماعات الإرهابية تهديد الاستقرار في منطقة الساحل.",
+    "وأعلنت قوات الدعم السريع سيطرتها على مدينة في إقليم دارفور.",
+    "واستقبل مدير إدارة الشرطة القضائية وفداً من الإنتربول.",
+)
+WRITTEN_NOT_UNITS = (
+    "القاهرة - وأعلن قطاع الأمن الوطني إحباط مخطط لاستهداف منشآت حيوية.",
+    "وأفادت مديرية الأمن في المحافظة بأن دورياتها تنتشر على الطريق الساحلي منذ الصباح.",
+    "ونسقت [القوات البحرية] مع خفر السواحل التابع لوزارة الداخلية لإنقاذ المهاجرين.",
+    "وأكد مدير عام الشرطة أن أفراد الشرطة أتموا دورة في مكافحة الشغب.",
+    "وقالت الإدارة العامة للجوازات والهجرة إن المنفذ سيبقى مفتوحاً أمام المسافرين.",
+    "وأوقف جهاز الأمن الوقائي عدداً من المشتبه بهم في المدينة.",
+    "وأشاد رئيس [أركان الجيش] بتعاون أجهزة الأمن الداخلي مع [الاستخبارات العسكرية].",
+    "واستهدفت الجماعات المسلحة نقطة تفتيش تابعة [للجيش الوطني] جنوب المدينة.",
+    "وأعلن تنظيم القاعدة في جزيرة العرب مسؤوليته عن الهجوم.",
+    "وحذر البيان من أن الميليشيات الخارجة عن القانون تهدد أمن العاصمة.",
+    "ووصل فريق من الإدارة العامة للدفاع المدني إلى موقع الانفجار.",
+    "وتعمل المخابرات العامة على تعقب شبكات التهريب عبر الحدود.",
+    "وأكدت الشرطة الوطنية أن الوضع الأمني تحت السيطرة.",
+    "وأحالت إدارة مكافحة المخدرات الموقوفين إلى القضاء.",
+    "وتبنت حركة الشباب الهجوم على قاعدة تابعة [للجيش الصومالي].",
+    "وشاركت [قوات الدرك الوطني] وعناصر الأمن الوطني في تأمين الانتخابات.",
+)
+
 WRITTEN_EXERCISES = (
     "وتشارك القوات البحرية في [مناورات «الموج الأحمر]» التي تنطلق الأسبوع المقبل.",
     "واختتمت فعاليات [التمرين العسكري المشترك «صقور الصحراء]» بمشاركة وحدات من البلدين.",
@@ -364,6 +408,8 @@ def main():
     exercises = span_probes(bracketed(WRITTEN_EXERCISES, "exercises", "EXERCISE"), rec, "EXERCISE")
     not_envoys = span_probes(bracketed(WRITTEN_NOT_ENVOYS, "not-envoys"), rec)
     civilians = span_probes(bracketed(WRITTEN_HOST_CIVILIANS, "host-civilians"), rec)
+    not_units_design = span_probes(bracketed(WRITTEN_NOT_UNITS_DESIGN, "not-units-design", "UNIT"), rec, "UNIT")
+    not_units = span_probes(bracketed(WRITTEN_NOT_UNITS, "not-units", "UNIT"), rec, "UNIT")
     officers = host_officer_probes(200, args.seed)
     officers_metrics, officers_predicted = evaluate(rec.predict, officers)
     officers_envoys = span_counts(officers, [officers_predicted[d.id] for d in officers], "FOREIGN_ENVOY")
@@ -382,6 +428,7 @@ def main():
                                       "written_leaders": leaders, "written_envoys": envoys,
                                       "written_envoys_unseen": unseen, "written_exercises": exercises,
                                       "written_not_envoys": not_envoys, "written_host_civilians": civilians,
+                                      "written_not_units_design": not_units_design, "written_not_units": not_units,
                                       "host_officers": {**officers_metrics["strict"]["micro"], "envoys": officers_envoys,
                                                         "errors": officers_metrics["errors"]}})
     s = metrics["strict"]
@@ -414,6 +461,12 @@ def main():
               f"Named people who are not envoys (`WRITTEN_NOT_ENVOYS`, {not_envoys['sentences']} sentences: "
               f"the host's own officers and officials, its attaché abroad, foreign analysts, journalists and "
               f"others outside any engagement): envoy spans predicted {not_envoys['spurious']}.", "",
+              f"Security bodies that are not military and armed groups (police, interior security, civil "
+              f"intelligence and defence, militias; all O), beside a few real units in brackets: "
+              f"`WRITTEN_NOT_UNITS`, {not_units['sentences']} sentences, unit spans predicted outside the "
+              f"{not_units['gold']} gold units {not_units['spurious']}, gold units found exact {not_units['exact']}; "
+              f"`WRITTEN_NOT_UNITS_DESIGN` (the sentences the gap was found with), {not_units_design['spurious']} "
+              f"outside, {not_units_design['exact']} of {not_units_design['gold']} exact.", "",
               f"Named civilian officials of the article's own country (`WRITTEN_HOST_CIVILIANS`, "
               f"{civilians['sentences']} sentences, title and name O), some meeting an envoy: envoy spans "
               f"predicted outside the {civilians['gold']} gold envoys {civilians['spurious']}; gold envoys found "
