@@ -346,7 +346,7 @@ class Article:
         t = self.rng.choice(c)
         t = t.replace("{adj_f2}", self.guest.adj_f[0]).replace("{adj_f}", self.host.adj_f[0]) \
             .replace("{adj_m2}", self.guest.adj_m[0]).replace("{adj_m}", self.host.adj_m[0]) if key == "multi_forces" \
-            else fill_country(t, self.host if key in ("ministries", "security") else self.guest)
+            else fill_country(t, self.host if key == "ministries" else self.guest)
         return o(t)
 
     def s_NTi(self): return self._neg("teams", lambda t: not t.startswith(("ال", "فرق")) and (" من " in t or not t.split()[1].startswith("ال")))
@@ -356,8 +356,6 @@ class Article:
     def s_NA(self): return self._neg("alliances")
     def s_NC(self): return self._neg("committees")
     def s_NX(self): return self._neg("multi_forces")
-    def s_NS(self): return self._neg("security")
-    def s_NG(self): return self._neg("armed_groups")
     def _guest_has(self, title: str) -> bool:
         """Whether the guest country has this office: no president for a kingdom, no prime minister
         for the US (negatives.yaml `no_president`, `no_prime_minister`)."""

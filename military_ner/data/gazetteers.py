@@ -410,7 +410,7 @@ NEGATIVE_CODE_LISTS = ("no_president", "no_prime_minister")
 def _negatives(path: Path, data, known) -> dict:
     ck = _Checker(path)
     lists = {"teams", "generic", "ministries", "alliances", "committees", "embassies", "foreign_officials",
-             "civilians", "envoy_plurals", "multi_forces", "leaders", "leaders_f", "security", "armed_groups"}
+             "civilians", "envoy_plurals", "multi_forces", "leaders", "leaders_f"}
     keys = lists | set(NEGATIVE_CODE_LISTS) | {"bases", "named_things"}
     ck.mapping(data, "top level", keys, keys)
     for k in lists:
