@@ -280,8 +280,8 @@ _FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ة": "ه", "ى": "ي
 # the nouns that head an exercise descriptor ("[بالتمرين التعبوي المشترك]"), spelled as _fold leaves them
 EXERCISE_HEADS = frozenset("تمرين التمرين تمارين التمارين تمرينات التمرينات مناوره المناوره مناورات المناورات "
                            "تدريب التدريب تدريبات التدريبات".split())
-# adjectives a descriptor takes besides nisba ones ("العسكري", "العماني") and ordinals are not here: an
-# ordinal belongs to a name ("درع الجزيرة المشترك العاشر")
+# the other adjectives a descriptor takes; nisba ones ("العسكري", "العماني") are matched by their shape.
+# Ordinals are left out: an ordinal belongs to a name ("درع الجزيرة المشترك العاشر")
 EXERCISE_ADJECTIVES = frozenset("المشترك المشتركه العابر متعدد متعدده الجنسيات الحيه بالذخيره الكبير الكبري "
                                 "السنوي السنويه الشامل الشامله المختلط المختلطه".split())
 
