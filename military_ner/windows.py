@@ -41,7 +41,7 @@ from functools import lru_cache
 import numpy as np
 
 from .schema import Span, tags_to_spans
-from .text import is_punct
+from .text import Preprocessing, is_punct, normalize
 
 IGNORE = -100
 AGGREGATION = "first"
@@ -275,8 +275,8 @@ def same_name_same_span(text: str, words, tags: list[str]) -> list[str]:
     return out
 
 
-_FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ة": "ه", "ى": "ي", "\u0640": None,
-                       **{chr(c): None for c in range(0x064B, 0x0653)}})
+# the offline model's folding (text.normalize): no diacritics or tatweel, one alef, ى as ي, ة as ه
+_FOLDED = Preprocessing(unify_alef=True, unify_ya=True, unify_ta_marbuta=True)
 # the nouns that head an exercise descriptor ("[بالتمرين التعبوي المشترك]"), spelled as _fold leaves them
 EXERCISE_HEADS = frozenset("تمرين التمرين تمارين التمارين تمرينات التمرينات مناوره المناوره مناورات المناورات "
                            "تدريب التدريب تدريبات التدريبات".split())
@@ -287,8 +287,8 @@ EXERCISE_ADJECTIVES = frozenset("المشترك المشتركه العابر م
 
 
 def _fold(word: str) -> str:
-    """A word as the descriptor lists spell it: no diacritics or tatweel, one alef, ة as ه, ى as ي."""
-    return word.translate(_FOLD)
+    """A word as the descriptor lists spell it (`text.normalize` with alef, ya and ta marbuta folded)."""
+    return normalize(word, _FOLDED)
 
 
 def _strip_clitics(word: str) -> list[str]:
@@ -344,17 +344,25 @@ def one_introduction(text: str, words, tags: list[str]) -> list[str]:
     introduce another exercise and stays, and so does everything in a list of other articles'
     headlines (`related_list_start`). The model sees one window of a document at a time and cannot
     know whether the exercise was introduced a window earlier."""
+    exercises = [(a, b) for a, b, label in bio_spans(tags) if label == "EXERCISE"]
+    if len(exercises) < 2:  # nothing earlier to refer back to
+        return list(tags)
     out = list(tags)
     seen: set[str] = set()
     related = related_list_start(text)
-    for a, b, label in bio_spans(tags):
-        if label != "EXERCISE" or words[a].start >= related:
+    for a, b in exercises:
+        if words[a].start >= related:
             continue
         forms = [_strip_clitics(_fold(w.text)) for w in words[a:b]]
         if seen and is_descriptor_only(words[a:b]) and all(any(f in seen for f in fs) for fs in forms):
             out[a:b] = ["O"] * (b - a)
         seen.update(f for fs in forms for f in fs)
     return out
+
+
+# the span rules `decode` applies after the Viterbi and `continue_fragments`, in its order (by name, so
+# that scripts measuring them can switch one off)
+SPAN_RULES = ("line_breaks", "punctuation_edges", "same_name_same_span", "one_introduction")
 
 
 @lru_cache(maxsize=8)

@@ -14,8 +14,8 @@ engine alone on 101 entities of real news (see eval/ablations/report.md). The re
 is never used to choose: train.py's own report scores it, this table does not.
 
 `--decoding` scores one model three times: with the shipped decoder (`windows.decode`: BIO Viterbi
-+ `continue_fragments` + `line_breaks` + `punctuation_edges` + `same_name_same_span`), without
-the last three (the decoder before 2026-12-01), and with per-word argmax + `continue_fragments`
++ `continue_fragments` + `line_breaks` + `punctuation_edges` + `same_name_same_span` +
+`one_introduction`), without the last four (the decoder before 2026-12-01), and with per-word argmax + `continue_fragments`
 (the decoder before the Viterbi), to show what the decoder alone is worth.
 
 `--robustness` scores one model on the same articles rewritten with the spelling noise of real
@@ -55,15 +55,17 @@ def argmax_decode(text, words, logits, has, id2label):
 
 
 def decode_without_span_rules(text, words, logits, has, id2label):
-    """The shipped decoder without the span rules added on 2026-12-01 (`line_breaks`,
-    `punctuation_edges`, `same_name_same_span`)."""
+    """The shipped decoder without its span rules (`line_breaks`, `punctuation_edges`,
+    `same_name_same_span` of 2026-12-01, `one_introduction` of 2026-12-02): the decoder before them."""
     import military_ner.windows as windows
-    shipped = windows.line_breaks, windows.punctuation_edges, windows.same_name_same_span
-    windows.line_breaks = windows.punctuation_edges = windows.same_name_same_span = lambda text, words, tags: tags
+    shipped = [getattr(windows, r) for r in windows.SPAN_RULES]
+    for r in windows.SPAN_RULES:
+        setattr(windows, r, lambda text, words, tags: tags)
     try:
         return windows.decode(text, words, logits, has, id2label)
     finally:
-        windows.line_breaks, windows.punctuation_edges, windows.same_name_same_span = shipped
+        for r, f in zip(windows.SPAN_RULES, shipped):
+            setattr(windows, r, f)
 
 
 ALEFS = {"ا": "أ", "أ": "ا", "إ": "ا", "آ": "ا"}

@@ -21,8 +21,6 @@ from military_ner.evaluation import score  # noqa: E402
 from military_ner.predict import load_model  # noqa: E402
 from military_ner.schema import TYPES, read_span_jsonl  # noqa: E402
 
-RULES = ("line_breaks", "punctuation_edges", "same_name_same_span", "one_introduction")
-
 
 def predict_without(rec, texts: list[str], rule: str | None):
     """The model's spans with `rule` (a function name in windows) made a no-op, or as shipped."""
@@ -53,7 +51,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", required=True, help="a training run directory or an exported bundle")
     ap.add_argument("--gold", required=True, nargs="+", help="span JSONL files with gold entities")
-    ap.add_argument("--rules", nargs="+", default=list(RULES), choices=RULES)
+    ap.add_argument("--rules", nargs="+", default=list(windows.SPAN_RULES), choices=windows.SPAN_RULES)
     ap.add_argument("--threads", type=int, default=None)
     args = ap.parse_args()
     rec, what = load_model(args.model, None, 16, args.threads)

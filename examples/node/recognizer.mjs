@@ -9,7 +9,7 @@ import fs from "node:fs";
 import path from "node:path";
 import ort from "onnxruntime-node";
 import { Tokenizer } from "@huggingface/tokenizers";
-import { isPunct, isWhitespace, modelWords } from "./text.mjs";
+import { isPunct, isWhitespace, modelWords, normalizer } from "./text.mjs";
 
 export class Recognizer {
   constructor(session, tokenizer, info, precision) {
@@ -156,12 +156,8 @@ const EXERCISE_HEADS = new Set(("تمرين التمرين تمارين التم
                                 "تدريب التدريب تدريبات التدريبات").split(" "));
 const EXERCISE_ADJECTIVES = new Set(("المشترك المشتركه العابر متعدد متعدده الجنسيات الحيه بالذخيره الكبير الكبري " +
                                      "السنوي السنويه الشامل الشامله المختلط المختلطه").split(" "));
-const FOLD = { "أ": "ا", "إ": "ا", "آ": "ا", "ة": "ه", "ى": "ي" };
-
-/** windows._fold: no diacritics (U+064B-U+0652) or tatweel, one alef, ة as ه, ى as ي. */
-function fold(word) {
-  return Array.from(word).filter((c) => c !== "\u0640" && !(c >= "\u064b" && c <= "\u0652")).map((c) => FOLD[c] ?? c).join("");
-}
+/** windows._fold: the offline model's folding (text.mjs normalizer with alef, ya and ta marbuta folded). */
+const fold = normalizer({ unify_alef: true, unify_ya: true, unify_ta_marbuta: true });
 
 /** windows._strip_clitics: the word and what it may be without a leading و/ف and ب/ل/ك (لل- reads as ال-). */
 function stripClitics(word) {
@@ -200,12 +196,14 @@ function relatedListStart(chars) {
 /** windows.one_introduction: a descriptor-only EXERCISE span whose words all appear in earlier EXERCISE
  * spans (before any related-articles list) becomes O. */
 export function oneIntroduction(chars, words, tags) {
+  const exercises = bioSpans(tags).filter(([, , label]) => label === "EXERCISE");
+  if (exercises.length < 2) return tags.slice();  // nothing earlier to refer back to
   const out = tags.slice();
   const text = (k) => chars.slice(words[k].start, words[k].end).join("");
   const seen = new Set();
   const related = relatedListStart(chars);
-  for (const [a, b, label] of bioSpans(tags)) {
-    if (label !== "EXERCISE" || words[a].start >= related) continue;
+  for (const [a, b] of exercises) {
+    if (words[a].start >= related) continue;
     const texts = Array.from({ length: b - a }, (_, m) => text(a + m));
     const forms = texts.map((t) => stripClitics(fold(t)));
     if (seen.size && isDescriptorOnly(texts) && forms.every((fs) => fs.some((f) => seen.has(f)))) {
