@@ -61,6 +61,8 @@ class TrainConfig:
     lr: float = 5e-5
     warmup_ratio: float = 0.1
     weight_decay: float = 0.01
+    weight_average: float = 0.0     # save the mean of the weights over this last share of the steps (0 = last step's)
+    keep_last_step: bool = False    # with weight_average: also save the last step's weights in last-step/
     seed: int = 42
     eval_every: int = 100           # steps between dev evaluations / checkpoints
     early_stopping_patience: int = 4  # evaluations without dev F1 gain before stopping (needs held-out gold)
@@ -104,6 +106,11 @@ def load_config(path: str | Path | None, overrides: dict | None = None) -> Train
     values = {k: _coerce(k, v, getattr(defaults, k)) for k, v in raw.items()}
     cfg = TrainConfig(**values)
     Preprocessing.from_dict(cfg.preprocessing)  # validate now, not after an hour of training
+    if not 0.0 <= cfg.weight_average < 1.0:
+        raise ValueError(f"config key 'weight_average' is a share of the steps in [0, 1), got {cfg.weight_average}")
+    if cfg.weight_average and cfg.early_stopping_patience and cfg.heldout:
+        raise ValueError("weight_average and early_stopping_patience both choose the weights to save; "
+                         "set one of them to 0")
     from .data.gazetteers import SPLITS
     if cfg.generated_split not in SPLITS:
         raise ValueError(f"config key 'generated_split' must be one of {', '.join(SPLITS)}, got {cfg.generated_split!r}")
@@ -225,6 +232,59 @@ def trainer_class(group_by_length: bool):
     return LengthGroupedTrainer
 
 
+def weight_average_callback(share: float):
+    """A Trainer callback that keeps the running mean of the model's floating-point weights over
+    the last `share` of the steps (weight averaging without a cyclic schedule: the mean of nearby
+    solutions along the decaying learning rate, for a flatter optimum). `apply` puts the mean in
+    the model; checkpoints carry it, so `--resume` continues the same mean."""
+    import torch
+    from transformers import TrainerCallback
+
+    class WeightAverage(TrainerCallback):
+        FILE = "weight_average.pt"
+
+        def __init__(self):
+            self.mean: dict | None = None
+            self.count, self.first = 0, None
+
+        def on_train_begin(self, args, state, control, **kw):
+            self.first = int(state.max_steps * (1 - share)) + 1  # the first step whose weights count
+
+        def on_step_end(self, args, state, control, model=None, **kw):
+            if state.global_step < self.first:
+                return
+            with torch.no_grad():
+                weights = {k: v.detach().float() for k, v in model.state_dict().items() if v.is_floating_point()}
+                if self.mean is None:
+                    self.mean, self.count = {k: v.clone() for k, v in weights.items()}, 1
+                    return
+                self.count += 1
+                for k, v in weights.items():
+                    self.mean[k].add_(v - self.mean[k], alpha=1.0 / self.count)
+
+        def on_save(self, args, state, control, **kw):
+            if self.mean is not None:
+                path = Path(args.output_dir) / f"checkpoint-{state.global_step}" / self.FILE
+                torch.save({"count": self.count, "mean": self.mean}, path)
+
+        def load(self, checkpoint: Path) -> None:
+            path = Path(checkpoint) / self.FILE
+            if path.exists():
+                saved = torch.load(path, map_location="cpu")
+                self.mean, self.count = saved["mean"], saved["count"]
+
+        def apply(self, model) -> int:
+            """Load the mean into `model`; returns how many steps it averages (0: nothing to apply)."""
+            if self.mean is None:
+                return 0
+            state = model.state_dict()
+            model.load_state_dict({k: self.mean[k].to(v.device, v.dtype) if k in self.mean else v
+                                   for k, v in state.items()})
+            return self.count
+
+    return WeightAverage()
+
+
 class Collator:
     def __init__(self, pad_id: int):
         self.pad_id = pad_id
@@ -317,15 +377,27 @@ def fine_tune(cfg: TrainConfig, train_docs: list[Document], dev_docs: list[Docum
         disable_tqdm=False,
     )
     callbacks = [EarlyStoppingCallback(cfg.early_stopping_patience)] if dev_ds and cfg.early_stopping_patience else []
+    average = weight_average_callback(cfg.weight_average) if cfg.weight_average else None
+    callbacks += [average] if average else []
     trainer = trainer_class(cfg.group_by_length)(
         model=model, args=args, train_dataset=train_ds, eval_dataset=dev_ds, data_collator=Collator(tok.pad_token_id),
         compute_metrics=window_f1 if dev_ds else None, callbacks=callbacks)
     start = last_complete_checkpoint(ckpt_dir, log) if resume else None
     if resume and start is None:
         log(f"--resume: no complete checkpoint in {ckpt_dir}, starting from the beginning")
+    if average and start:
+        average.load(start)
     t0 = time.time()
     result = trainer.train(resume_from_checkpoint=str(start) if start else None)
     seconds = time.time() - t0
+    averaged_steps = 0
+    if average:
+        if cfg.keep_last_step:
+            trainer.save_model(str(out_dir / "last-step"))
+            tok.save_pretrained(str(out_dir / "last-step"))
+            save_preprocessing(out_dir / "last-step", pre, cfg.max_length, cfg.stride)
+        averaged_steps = average.apply(trainer.model)
+        log(f"saving the mean of the weights of the last {averaged_steps} steps")
     trainer.save_model(str(out_dir))
     tok.save_pretrained(str(out_dir))
     save_preprocessing(out_dir, pre, cfg.max_length, cfg.stride)
@@ -333,7 +405,7 @@ def fine_tune(cfg: TrainConfig, train_docs: list[Document], dev_docs: list[Docum
     stats = {"train_windows": len(train_ds), "train_tokens": int(sum(map(len, train_ds["input_ids"]))),
              "steps": int(result.global_step), "train_seconds": round(seconds, 1),
              "train_loss": round(float(result.training_loss), 4),
-             "best_dev_window_f1": trainer.state.best_metric}
+             "best_dev_window_f1": trainer.state.best_metric, "averaged_steps": averaged_steps}
     stats["tokens_per_second"] = round(stats["train_tokens"] * cfg.epochs / max(seconds, 1e-6)) if cfg.max_steps < 0 else None
     return trainer.model, tok, stats
 

@@ -273,3 +273,55 @@ def test_resume_from_a_checkpoint_gives_the_weights_of_an_uninterrupted_run(root
     want, got = load_file(tmp_path / "whole" / "model.safetensors"), load_file(tmp_path / "cut" / "model.safetensors")
     assert want.keys() == got.keys()
     assert all(torch.equal(want[k], got[k]) for k in want)
+
+
+def test_weight_average_is_the_running_mean_of_the_last_share_of_steps(tmp_path):
+    import torch
+    from types import SimpleNamespace
+
+    from military_ner.training import weight_average_callback
+    model, args = torch.nn.Linear(2, 1), SimpleNamespace(output_dir=str(tmp_path))
+    average = weight_average_callback(0.5)
+    average.on_train_begin(args, SimpleNamespace(max_steps=6, global_step=0), None)
+    for step in range(1, 7):
+        with torch.no_grad():
+            model.weight.fill_(float(step))
+            model.bias.fill_(-2.0 * step)
+        average.on_step_end(args, SimpleNamespace(max_steps=6, global_step=step), None, model=model)
+    assert average.apply(model) == 3  # steps 4, 5 and 6
+    assert torch.allclose(model.weight, torch.full_like(model.weight, 5.0))
+    assert torch.allclose(model.bias, torch.full_like(model.bias, -10.0))
+
+
+def test_weight_average_with_early_stopping_is_refused(root):
+    with pytest.raises(ValueError, match="weight_average and early_stopping_patience"):
+        load_config(root / "configs/smoke.yaml", {"weight_average": 0.4, "early_stopping_patience": 3})
+    with pytest.raises(ValueError, match="share of the steps"):
+        load_config(root / "configs/smoke.yaml", {"weight_average": 1.0, "early_stopping_patience": 0})
+
+
+def test_weight_average_saves_the_mean_beside_the_last_step_and_resumes_to_the_same_mean(root, smoke, tmp_path,
+                                                                                        monkeypatch):
+    import torch
+    from safetensors.torch import load_file
+
+    from military_ner import training
+    from military_ner.annotations import load_gold
+    tmp, _, _ = smoke
+    cfg = load_config(root / "configs/smoke.yaml", {
+        "model": str(tmp / "base"), "max_steps": 24, "eval_every": 10, "early_stopping_patience": 0,
+        "generated_docs": 6, "gold_repeat": 1, "weight_average": 0.5, "keep_last_step": True})
+    gold = load_gold(root / cfg.annotations, root / cfg.seeds)[:2]
+    docs = training.training_documents(cfg, gold, log=lambda *_: None)
+    quiet = dict(log=lambda *_: None)
+    _, _, stats = training.fine_tune(cfg, docs, [], tmp_path / "whole", **quiet)
+    assert stats["averaged_steps"] == 12
+    mean, last = (load_file(tmp_path / "whole" / p / "model.safetensors") for p in (".", "last-step"))
+    assert mean.keys() == last.keys() and not all(torch.equal(mean[k], last[k]) for k in mean)
+    monkeypatch.setattr(training.shutil, "rmtree", lambda *a, **k: None)  # keep the checkpoints this time
+    training.fine_tune(cfg, docs, [], tmp_path / "cut", **quiet)
+    shutil.rmtree(tmp_path / "cut" / "checkpoints" / "checkpoint-24")  # as if killed after step 20
+    (tmp_path / "cut" / "model.safetensors").unlink()
+    training.fine_tune(cfg, docs, [], tmp_path / "cut", resume=True, **quiet)
+    got = load_file(tmp_path / "cut" / "model.safetensors")
+    assert all(torch.equal(mean[k], got[k]) for k in mean)
