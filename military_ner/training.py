@@ -111,6 +111,8 @@ def load_config(path: str | Path | None, overrides: dict | None = None) -> Train
     if cfg.weight_average and cfg.early_stopping_patience and cfg.heldout:
         raise ValueError("weight_average and early_stopping_patience both choose the weights to save; "
                          "set one of them to 0")
+    if cfg.keep_last_step and not cfg.weight_average:
+        raise ValueError("keep_last_step keeps the last step's weights beside their mean: it needs weight_average > 0")
     from .data.gazetteers import SPLITS
     if cfg.generated_split not in SPLITS:
         raise ValueError(f"config key 'generated_split' must be one of {', '.join(SPLITS)}, got {cfg.generated_split!r}")

@@ -293,11 +293,13 @@ def test_weight_average_is_the_running_mean_of_the_last_share_of_steps(tmp_path)
     assert torch.allclose(model.bias, torch.full_like(model.bias, -10.0))
 
 
-def test_weight_average_with_early_stopping_is_refused(root):
+def test_weight_average_settings_that_cannot_work_are_refused(root):
     with pytest.raises(ValueError, match="weight_average and early_stopping_patience"):
         load_config(root / "configs/smoke.yaml", {"weight_average": 0.4, "early_stopping_patience": 3})
     with pytest.raises(ValueError, match="share of the steps"):
         load_config(root / "configs/smoke.yaml", {"weight_average": 1.0, "early_stopping_patience": 0})
+    with pytest.raises(ValueError, match="keep_last_step .* needs weight_average"):
+        load_config(root / "configs/smoke.yaml", {"keep_last_step": True})
 
 
 def test_weight_average_saves_the_mean_beside_the_last_step_and_resumes_to_the_same_mean(root, smoke, tmp_path,
