@@ -360,7 +360,7 @@ def one_introduction(text: str, words, tags: list[str]) -> list[str]:
     return out
 
 
-# the span rules `decode` applies after the Viterbi and `continue_fragments`, in its order (by name, so
+# the span rules `decode` applies after the Viterbi and `continue_fragments`, in this order (by name, so
 # that scripts measuring them can switch one off)
 SPAN_RULES = ("line_breaks", "punctuation_edges", "same_name_same_span", "one_introduction")
 
@@ -408,7 +408,7 @@ def decode(text, words, logits: np.ndarray, has: np.ndarray, id2label: dict[int,
     log_probs[~has, labels.index("O")] = 0.0
     best = viterbi_tags(log_probs, *bio_transitions(labels))
     tags = continue_fragments(text, words, [labels[b] for b in best])
-    tags = punctuation_edges(text, words, line_breaks(text, words, tags))
-    tags = one_introduction(text, words, same_name_same_span(text, words, tags))
+    for rule in SPAN_RULES:  # looked up by name at each call, so a script can switch one off
+        tags = globals()[rule](text, words, tags)
     scores = [float(p[b]) for p, b in zip(probs, best)]
     return tags_to_spans(text, words, tags, scores)
