@@ -392,17 +392,19 @@ def fine_tune(cfg: TrainConfig, train_docs: list[Document], dev_docs: list[Docum
     t0 = time.time()
     result = trainer.train(resume_from_checkpoint=str(start) if start else None)
     seconds = time.time() - t0
+
+    def save(where: Path) -> None:  # a standard model directory: weights, tokenizer, our preprocessing
+        trainer.save_model(str(where))
+        tok.save_pretrained(str(where))
+        save_preprocessing(where, pre, cfg.max_length, cfg.stride)
+
     averaged_steps = 0
     if average:
         if cfg.keep_last_step:
-            trainer.save_model(str(out_dir / "last-step"))
-            tok.save_pretrained(str(out_dir / "last-step"))
-            save_preprocessing(out_dir / "last-step", pre, cfg.max_length, cfg.stride)
+            save(out_dir / "last-step")
         averaged_steps = average.apply(trainer.model)
         log(f"saving the mean of the weights of the last {averaged_steps} steps")
-    trainer.save_model(str(out_dir))
-    tok.save_pretrained(str(out_dir))
-    save_preprocessing(out_dir, pre, cfg.max_length, cfg.stride)
+    save(out_dir)
     shutil.rmtree(ckpt_dir, ignore_errors=True)  # the run directory holds the final model only
     stats = {"train_windows": len(train_ds), "train_tokens": int(sum(map(len, train_ds["input_ids"]))),
              "steps": int(result.global_step), "train_seconds": round(seconds, 1),
