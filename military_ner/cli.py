@@ -101,13 +101,11 @@ def cmd_baseline(args) -> int:
 # ---------------------------------------------------------------------------- evaluate
 
 def load_recognizer(model: str):
-    """A recognizer for a training run directory (PyTorch) or an exported bundle (ONNX)."""
-    path = Path(model)
-    if (path / "bundle.json").exists():
-        from .runtime import Recognizer
-        return Recognizer.load(path)
-    from .modeling import TorchRecognizer
-    return TorchRecognizer.load(path)
+    """A recognizer for a training run directory (PyTorch) or an exported bundle (ONNX), with
+    the bundle's default precision and ONNX threads that sleep when idle (a server waits more
+    than it works)."""
+    from .predict import load_model
+    return load_model(model, None, 16, None, spinning=False)[0]
 
 
 def cmd_evaluate(args) -> int:

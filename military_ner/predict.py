@@ -336,12 +336,13 @@ def read_records(output: str | Path) -> Iterator[dict]:
                                                      for e in row["entities"]]}
 
 
-def load_model(model: str, precision: str | None, batch_size: int, threads: int | None):
-    """(recognizer, description) for a bundle or a training run directory."""
+def load_model(model: str, precision: str | None, batch_size: int, threads: int | None, spinning: bool = True):
+    """(recognizer, description) for a bundle or a training run directory. `spinning` keeps
+    ONNX threads busy-waiting between batches: faster for batch work, wasteful for a server."""
     path = Path(model)
     if (path / "bundle.json").exists():
         from .runtime import Recognizer
-        rec = Recognizer.load(path, precision, threads=threads, spinning=True, batch_size=batch_size)
+        rec = Recognizer.load(path, precision, threads=threads, spinning=spinning, batch_size=batch_size)
         return rec, f"ONNX bundle {path}, {rec.precision_reason}"
     if not (path / "config.json").exists():
         raise ValueError(f"{model}: neither a bundle (bundle.json) nor a training run directory (config.json); "

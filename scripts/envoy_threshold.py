@@ -3,7 +3,7 @@
     python scripts/envoy_threshold.py 0.6 -- cli evaluate --model M --gold G.jsonl [--out F]
     python scripts/envoy_threshold.py 0.6 -- scripts/out_of_template.py --model M --out DIR
 
-Wraps the recognizer that `military_ner.cli` and `military_ner.predict.load_model` hand out, so
+Wraps the recognizer that `military_ner.predict.load_model` hands out (the CLI loads through it), so
 the scorers run unchanged; the other types are untouched. Used for eval/offline/envoy-threshold/.
 """
 import runpy
@@ -35,14 +35,13 @@ def main() -> int:
     if len(sys.argv) < 4 or sys.argv[2] != "--":
         sys.exit(__doc__)
     threshold, command = float(sys.argv[1]), sys.argv[3:]
-    load_model, load_recognizer = predict.load_model, cli.load_recognizer
+    load_model = predict.load_model
 
     def thresholded_model(*a, **k):
         rec, what = load_model(*a, **k)
         return EnvoyThreshold(rec, threshold), f"{what}, envoy spans under {threshold} dropped"
 
     predict.load_model = thresholded_model
-    cli.load_recognizer = lambda model: EnvoyThreshold(load_recognizer(model), threshold)
     if command[0] == "cli":
         return cli.main(command[1:])
     sys.argv = command

@@ -42,3 +42,13 @@ def test_evaluate_against_the_baseline_gives_the_paired_difference(tmp_path, cap
     d = m["minus_baseline"]
     assert abs(d["micro_f1"] - (1 - base)) < 1e-3 and 0 <= d["low"] <= d["micro_f1"] <= d["high"]
     assert "model minus baseline" in capsys.readouterr().out
+
+
+def test_evaluate_names_what_a_model_directory_lacks(tmp_path, capsys):
+    """A directory that is neither a bundle nor a run directory is an error that says what to pass."""
+    gold = tmp_path / "gold.jsonl"
+    assert main(["annotations", "export", "--out", str(gold)]) == 0
+    (tmp_path / "empty").mkdir()
+    assert main(["evaluate", "--model", str(tmp_path / "empty"), "--gold", str(gold)]) != 0
+    err = capsys.readouterr().err
+    assert "neither a bundle" in err and "military-ner export" in err
