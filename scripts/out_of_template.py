@@ -382,6 +382,19 @@ def title_probes(docs: list[Document], rec) -> dict:
     return out
 
 
+WRITTEN_SETS = ("written_leaders", "written_envoys", "written_envoys_unseen", "written_exercises",
+                "written_not_envoys", "written_host_civilians", "written_not_units_design", "written_not_units")
+
+
+def written_errors(results: dict) -> dict:
+    """Errors on the sentences we wrote, the measure options are kept or dropped by (eval/offline/*/):
+    commanders' titles where unit and rank are not both exact, and in every other written set the
+    gold spans not found exact plus the spans predicted outside the gold."""
+    out = {"written_titles": results["written_titles"]["probes"] - results["written_titles"]["both_exact"]}
+    out.update({k: results[k]["gold"] - results[k]["exact"] + results[k]["spurious"] for k in WRITTEN_SETS})
+    return {"total": sum(out.values()), **out}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", default="models/offline", help="a training run directory or an exported bundle")
@@ -423,12 +436,13 @@ def main():
             any(p.label == "FOREIGN_ENVOY" for p in officers_predicted[d.id]) for d in these)]
     command = " ".join(["python", "scripts/out_of_template.py", *sys.argv[1:]])
     out = ROOT / args.out
+    written = {"written_titles": wtitles, "written_leaders": leaders, "written_envoys": envoys,
+               "written_envoys_unseen": unseen, "written_exercises": exercises, "written_not_envoys": not_envoys,
+               "written_host_civilians": civilians, "written_not_units_design": not_units_design,
+               "written_not_units": not_units}
+    errors = written_errors(written)
     write_json(out / "metrics.json", {"command": command, "model": what, **metrics, "boundary_shapes": shapes,
-                                      "unit_then_rank": titles, "written_titles": wtitles,
-                                      "written_leaders": leaders, "written_envoys": envoys,
-                                      "written_envoys_unseen": unseen, "written_exercises": exercises,
-                                      "written_not_envoys": not_envoys, "written_host_civilians": civilians,
-                                      "written_not_units_design": not_units_design, "written_not_units": not_units,
+                                      "unit_then_rank": titles, **written, "written_errors": errors,
                                       "host_officers": {**officers_metrics["strict"]["micro"], "envoys": officers_envoys,
                                                         "errors": officers_metrics["errors"]}})
     s = metrics["strict"]
@@ -478,7 +492,9 @@ def main():
               f"alone; by what he says, sentences with an envoy span: "
               + ", ".join(f"{k} {v[1]} of {v[0]}" for k, v in officers_envoys["by_speech"].items()) + "); "
               f"gold envoys found exact {officers_envoys['exact']}; all types, micro F1 "
-              f"{officers_metrics['strict']['micro']['f1']:.3f}."]
+              f"{officers_metrics['strict']['micro']['f1']:.3f}.", "",
+              f"Errors on all the sentences we wrote (`written_errors`): {errors['total']} ("
+              + ", ".join(f"{k.removeprefix('written_')} {v}" for k, v in errors.items() if k != "total") + ")."]
     (out / "report.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(summary_line(metrics))
     print("\n".join(lines[9:]))

@@ -165,6 +165,16 @@ def test_written_probe_sentences_parse_and_are_scored_exactly():
     assert oot.span_probes(docs, Stub()) == {"sentences": 2, "gold": 2, "exact": 1, "spurious": 1}
 
 
+def test_written_errors_count_titles_misses_and_strays_of_every_set():
+    oot = _script("out_of_template")
+    results = {k: {"sentences": 5, "gold": 4, "exact": 4, "spurious": 0} for k in oot.WRITTEN_SETS}
+    results["written_titles"] = {"probes": 36, "both_exact": 34, "unit_ran_on": 1}
+    results["written_envoys"] = {"sentences": 5, "gold": 15, "exact": 11, "spurious": 2}
+    errors = oot.written_errors(results)
+    assert errors["written_titles"] == 2 and errors["written_envoys"] == 6 and errors["written_leaders"] == 0
+    assert errors["total"] == 8 and len(errors) == len(oot.WRITTEN_SETS) + 2
+
+
 def test_score_thresholds_drops_low_scoring_spans_before_scoring():
     from military_ner.schema import Document, Span
     st = _script("score_thresholds")
