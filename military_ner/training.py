@@ -61,6 +61,7 @@ class TrainConfig:
     lr: float = 5e-5
     warmup_ratio: float = 0.1
     weight_decay: float = 0.01
+    input_mask: float = 0.0         # share of training sub-words shown as [MASK], labels kept (0 = none)
     weight_average: float = 0.0     # save the mean of the weights over this last share of the steps (0 = last step's)
     keep_last_step: bool = False    # with weight_average: also save the last step's weights in last-step/
     seed: int = 42
@@ -106,6 +107,8 @@ def load_config(path: str | Path | None, overrides: dict | None = None) -> Train
     values = {k: _coerce(k, v, getattr(defaults, k)) for k, v in raw.items()}
     cfg = TrainConfig(**values)
     Preprocessing.from_dict(cfg.preprocessing)  # validate now, not after an hour of training
+    if not 0.0 <= cfg.input_mask < 1.0:
+        raise ValueError(f"config key 'input_mask' is a share of the sub-words in [0, 1), got {cfg.input_mask}")
     if not 0.0 <= cfg.weight_average < 1.0:
         raise ValueError(f"config key 'weight_average' is a share of the steps in [0, 1), got {cfg.weight_average}")
     if cfg.weight_average and cfg.early_stopping_patience and cfg.heldout:
@@ -219,19 +222,39 @@ class LengthGroupedSampler:
         return iter(length_grouped_order(self.lengths, self.batch_size, self.seed, self.epoch))
 
 
-def trainer_class(group_by_length: bool):
-    """transformers' Trainer, or one whose training order is `LengthGroupedSampler` (the
-    Trainer's own length grouping draws from the global random state, which --resume
-    does not restore at the same point)."""
-    from transformers import Trainer
-    if not group_by_length:
-        return Trainer
+def mask_inputs(input_ids, share: float, mask_id: int, keep_ids, generator=None):
+    """A copy of `input_ids` with each sub-word that is not in `keep_ids` (padding, [CLS],
+    [SEP]) replaced by `mask_id` with probability `share`. Labels are left as they are, so a
+    masked entity word must be told from its context."""
+    import torch
+    draw = torch.rand(input_ids.shape, generator=generator, device=input_ids.device) < share
+    draw &= ~torch.isin(input_ids, torch.tensor(sorted(keep_ids), device=input_ids.device))
+    return input_ids.masked_fill(draw, mask_id)
 
-    class LengthGroupedTrainer(Trainer):
+
+def trainer_class(group_by_length: bool, input_mask: float = 0.0, mask_id: int | None = None, keep_ids=()):
+    """transformers' Trainer, with two optional changes to training only (evaluation sees the
+    windows as they are): the training order is `LengthGroupedSampler` (the Trainer's own length
+    grouping draws from the global random state, which --resume does not restore at the same
+    point), and `input_mask` of each training batch's sub-words are shown as `mask_id`."""
+    from transformers import Trainer
+    if not group_by_length and not input_mask:
+        return Trainer
+    if input_mask and mask_id is None:
+        raise ValueError("input_mask needs a tokenizer with a mask token ([MASK])")
+
+    class MilitaryNerTrainer(Trainer):
         def _get_train_sampler(self, train_dataset=None):
             ds = self.train_dataset if train_dataset is None else train_dataset
+            if not group_by_length:
+                return super()._get_train_sampler(ds)
             return LengthGroupedSampler(map(len, ds["input_ids"]), self.args.train_batch_size, self.args.seed)
-    return LengthGroupedTrainer
+
+        def training_step(self, model, inputs, *args, **kwargs):
+            if input_mask:
+                inputs = {**inputs, "input_ids": mask_inputs(inputs["input_ids"], input_mask, mask_id, keep_ids)}
+            return super().training_step(model, inputs, *args, **kwargs)
+    return MilitaryNerTrainer
 
 
 def weight_average_callback(share: float):
@@ -381,7 +404,7 @@ def fine_tune(cfg: TrainConfig, train_docs: list[Document], dev_docs: list[Docum
     callbacks = [EarlyStoppingCallback(cfg.early_stopping_patience)] if dev_ds and cfg.early_stopping_patience else []
     average = weight_average_callback(cfg.weight_average) if cfg.weight_average else None
     callbacks += [average] if average else []
-    trainer = trainer_class(cfg.group_by_length)(
+    trainer = trainer_class(cfg.group_by_length, cfg.input_mask, tok.mask_token_id, tok.all_special_ids)(
         model=model, args=args, train_dataset=train_ds, eval_dataset=dev_ds, data_collator=Collator(tok.pad_token_id),
         compute_metrics=window_f1 if dev_ds else None, callbacks=callbacks)
     start = last_complete_checkpoint(ckpt_dir, log) if resume else None

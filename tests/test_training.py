@@ -245,9 +245,9 @@ def test_length_grouped_order_is_a_seeded_permutation_with_little_padding():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("group_by_length", [True, False])
+@pytest.mark.parametrize("group_by_length, input_mask", [(True, 0.0), (False, 0.0), (True, 0.2)])
 def test_resume_from_a_checkpoint_gives_the_weights_of_an_uninterrupted_run(root, smoke, tmp_path, monkeypatch,
-                                                                            group_by_length):
+                                                                            group_by_length, input_mask):
     """Resuming mid-epoch, several epochs before the end, repeats the uninterrupted run exactly:
     the training order depends on (seed, epoch) only, and the Trainer restores the rest."""
     import torch
@@ -258,7 +258,7 @@ def test_resume_from_a_checkpoint_gives_the_weights_of_an_uninterrupted_run(root
     tmp, _, _ = smoke
     cfg = load_config(root / "configs/smoke.yaml", {
         "model": str(tmp / "base"), "max_steps": 24, "eval_every": 10, "early_stopping_patience": 0,
-        "generated_docs": 6, "gold_repeat": 1, "group_by_length": group_by_length})
+        "generated_docs": 6, "gold_repeat": 1, "group_by_length": group_by_length, "input_mask": input_mask})
     gold = load_gold(root / cfg.annotations, root / cfg.seeds)[:2]
     docs = training.training_documents(cfg, gold, log=lambda *_: None)
     quiet = dict(log=lambda *_: None)
@@ -273,6 +273,40 @@ def test_resume_from_a_checkpoint_gives_the_weights_of_an_uninterrupted_run(root
     want, got = load_file(tmp_path / "whole" / "model.safetensors"), load_file(tmp_path / "cut" / "model.safetensors")
     assert want.keys() == got.keys()
     assert all(torch.equal(want[k], got[k]) for k in want)
+
+
+def test_input_mask_hides_a_share_of_the_sub_words_and_never_the_special_ones():
+    import torch
+
+    from military_ner.training import mask_inputs
+    ids = torch.randint(5, 1000, (64, 128))
+    ids[:, 0], ids[:, -1], ids[:8, 100:] = 2, 3, 0  # [CLS], [SEP], padding
+    g = torch.Generator().manual_seed(0)
+    masked = mask_inputs(ids, 0.25, 4, {0, 2, 3}, generator=g)
+    hidden = masked == 4
+    assert not hidden[:, 0].any() and not hidden[:, -1].any() and not hidden[:8, 100:].any()
+    assert torch.equal(masked[~hidden], ids[~hidden])
+    share = hidden.sum().item() / (ids.numel() - 2 * 64 - 8 * 28)
+    assert 0.23 < share < 0.27
+    assert torch.equal(mask_inputs(ids, 0.0, 4, {0, 2, 3}), ids)
+    with pytest.raises(ValueError, match="input_mask"):
+        load_config(None, {"input_mask": 1.0})
+
+
+def test_input_mask_changes_training_batches_only(root, smoke, tmp_path, monkeypatch):
+    """Masking happens in the training step: the held-out article's windows are scored as they are."""
+    from military_ner import training
+    from military_ner.annotations import load_gold
+    tmp, _, _ = smoke
+    cfg = load_config(root / "configs/smoke.yaml", {
+        "model": str(tmp / "base"), "max_steps": 6, "eval_every": 3, "early_stopping_patience": 0,
+        "generated_docs": 4, "gold_repeat": 1, "input_mask": 0.3})
+    gold = load_gold(root / cfg.annotations, root / cfg.seeds)
+    calls, mask = [], training.mask_inputs
+    monkeypatch.setattr(training, "mask_inputs", lambda ids, *a, **k: calls.append(ids.shape) or mask(ids, *a, **k))
+    docs = training.training_documents(cfg, gold[1:3], log=lambda *_: None)
+    _, _, stats = training.fine_tune(cfg, docs, gold[:1], tmp_path / "run", log=lambda *_: None)
+    assert len(calls) == stats["steps"] == 6  # two evaluations ran and masked nothing
 
 
 def test_weight_average_is_the_running_mean_of_the_last_share_of_steps(tmp_path):
