@@ -2,7 +2,8 @@
 # The measures a training option is kept or dropped by (eval/offline/*/README.md), for one model:
 # strict F1 on two sets of generated articles, gazetteer entities among random words and the
 # errors on the sentences we wrote (scripts/out_of_template.py), then the real-news dev set, which
-# is reported and decides nothing. Writes OUT/{gen777,long4242,real-dev}.json and OUT/out-of-template/.
+# is reported and decides nothing. Writes OUT/{gen777,long4242,real-dev}.json and OUT/out-of-template/;
+# relative paths are taken from the repository root.
 #
 #     bash scripts/keep_measures.sh models/offline eval/offline/some-run
 set -euo pipefail
