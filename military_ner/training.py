@@ -18,7 +18,7 @@ from pathlib import Path
 
 import yaml
 
-from .schema import Document
+from .schema import LABELS, Document
 from .text import Preprocessing, model_words
 from .windows import IGNORE, WordEncoder, make_windows, window_labels
 
@@ -62,6 +62,7 @@ class TrainConfig:
     warmup_ratio: float = 0.1
     weight_decay: float = 0.01
     input_mask: float = 0.0         # share of training sub-words shown as [MASK], labels kept (0 = none)
+    input_mask_scope: str = "all"   # which sub-words input_mask may hide: "all", or "outside" (words labelled O)
     weight_average: float = 0.0     # save the mean of the weights over this last share of the steps (0 = last step's)
     keep_last_step: bool = False    # with weight_average: also save the last step's weights in last-step/
     seed: int = 42
@@ -109,6 +110,8 @@ def load_config(path: str | Path | None, overrides: dict | None = None) -> Train
     Preprocessing.from_dict(cfg.preprocessing)  # validate now, not after an hour of training
     if not 0.0 <= cfg.input_mask < 1.0:
         raise ValueError(f"config key 'input_mask' is a share of the sub-words in [0, 1), got {cfg.input_mask}")
+    if cfg.input_mask_scope not in MASK_SCOPES:
+        raise ValueError(f"config key 'input_mask_scope' is one of {', '.join(MASK_SCOPES)}, got {cfg.input_mask_scope!r}")
     if not 0.0 <= cfg.weight_average < 1.0:
         raise ValueError(f"config key 'weight_average' is a share of the steps in [0, 1), got {cfg.weight_average}")
     if cfg.weight_average and cfg.early_stopping_patience and cfg.heldout:
@@ -222,21 +225,33 @@ class LengthGroupedSampler:
         return iter(length_grouped_order(self.lengths, self.batch_size, self.seed, self.epoch))
 
 
-def mask_inputs(input_ids, share: float, mask_id: int, keep_ids, generator=None):
+MASK_SCOPES = ("all", "outside")
+
+
+def mask_inputs(input_ids, share: float, mask_id: int, keep_ids, generator=None, labels=None):
     """A copy of `input_ids` with each sub-word that is not in `keep_ids` (padding, [CLS],
     [SEP]) replaced by `mask_id` with probability `share`. Labels are left as they are, so a
-    masked entity word must be told from its context."""
+    masked entity word must be told from its context. With `labels` (the windows' labels: a
+    word's label on its first sub-word, IGNORE on the rest), only sub-words of words labelled O
+    are drawn: the entity words stay, and the model must tell them by their own form."""
     import torch
     draw = torch.rand(input_ids.shape, generator=generator, device=input_ids.device) < share
     draw &= ~torch.isin(input_ids, torch.tensor(sorted(keep_ids), device=input_ids.device))
+    if labels is not None:
+        # each sub-word takes the label of the nearest labelled sub-word at or before it
+        where = torch.arange(labels.shape[1], device=labels.device).expand_as(labels)
+        first = torch.where(labels != IGNORE, where, torch.zeros_like(where)).cummax(dim=1).values
+        draw &= labels.gather(1, first) == LABELS.index("O")
     return input_ids.masked_fill(draw, mask_id)
 
 
-def trainer_class(group_by_length: bool, input_mask: float = 0.0, mask_id: int | None = None, keep_ids=()):
+def trainer_class(group_by_length: bool, input_mask: float = 0.0, mask_id: int | None = None, keep_ids=(),
+                  mask_scope: str = "all"):
     """transformers' Trainer, with two optional changes to training only (evaluation sees the
     windows as they are): the training order is `LengthGroupedSampler` (the Trainer's own length
     grouping draws from the global random state, which --resume does not restore at the same
-    point), and `input_mask` of each training batch's sub-words are shown as `mask_id`."""
+    point), and `input_mask` of each training batch's sub-words (of its O words only, with
+    `mask_scope="outside"`) are shown as `mask_id`."""
     from transformers import Trainer
     if not group_by_length and not input_mask:
         return Trainer
@@ -252,7 +267,9 @@ def trainer_class(group_by_length: bool, input_mask: float = 0.0, mask_id: int |
 
         def training_step(self, model, inputs, *args, **kwargs):
             if input_mask:
-                inputs = {**inputs, "input_ids": mask_inputs(inputs["input_ids"], input_mask, mask_id, keep_ids)}
+                labels = inputs["labels"] if mask_scope == "outside" else None
+                inputs = {**inputs, "input_ids": mask_inputs(inputs["input_ids"], input_mask, mask_id, keep_ids,
+                                                             labels=labels)}
             return super().training_step(model, inputs, *args, **kwargs)
     return MilitaryNerTrainer
 
@@ -404,7 +421,8 @@ def fine_tune(cfg: TrainConfig, train_docs: list[Document], dev_docs: list[Docum
     callbacks = [EarlyStoppingCallback(cfg.early_stopping_patience)] if dev_ds and cfg.early_stopping_patience else []
     average = weight_average_callback(cfg.weight_average) if cfg.weight_average else None
     callbacks += [average] if average else []
-    trainer = trainer_class(cfg.group_by_length, cfg.input_mask, tok.mask_token_id, tok.all_special_ids)(
+    trainer = trainer_class(cfg.group_by_length, cfg.input_mask, tok.mask_token_id, tok.all_special_ids,
+                            cfg.input_mask_scope)(
         model=model, args=args, train_dataset=train_ds, eval_dataset=dev_ds, data_collator=Collator(tok.pad_token_id),
         compute_metrics=window_f1 if dev_ds else None, callbacks=callbacks)
     start = last_complete_checkpoint(ckpt_dir, log) if resume else None

@@ -293,6 +293,22 @@ def test_input_mask_hides_a_share_of_the_sub_words_and_never_the_special_ones():
         load_config(None, {"input_mask": 1.0})
 
 
+def test_outside_scope_masks_only_the_sub_words_of_words_labelled_O():
+    import torch
+
+    from military_ner.training import mask_inputs
+    from military_ner.windows import IGNORE
+    # [CLS] w0 w1 w1' w2 w2' w2'' w3 [SEP] pad: w1 is B-UNIT (two sub-words), w2 I-UNIT, w0 and w3 O
+    ids = torch.tensor([[2, 10, 11, 12, 13, 14, 15, 16, 3, 0]] * 4000)
+    labels = torch.tensor([[IGNORE, 0, 3, IGNORE, 4, IGNORE, IGNORE, 0, IGNORE, IGNORE]] * 4000)
+    masked = mask_inputs(ids, 0.5, 4, {0, 2, 3}, generator=torch.Generator().manual_seed(0), labels=labels)
+    hidden = (masked == 4).float().mean(dim=0)
+    assert hidden[[0, 2, 3, 4, 5, 6, 8, 9]].eq(0).all()  # special tokens, padding and every entity sub-word
+    assert 0.45 < hidden[1] < 0.55 and 0.45 < hidden[7] < 0.55
+    with pytest.raises(ValueError, match="input_mask_scope"):
+        load_config(None, {"input_mask_scope": "inside"})
+
+
 def test_input_mask_changes_training_batches_only(root, smoke, tmp_path, monkeypatch):
     """Masking happens in the training step: the held-out article's windows are scored as they are."""
     from military_ner import training
@@ -300,10 +316,11 @@ def test_input_mask_changes_training_batches_only(root, smoke, tmp_path, monkeyp
     tmp, _, _ = smoke
     cfg = load_config(root / "configs/smoke.yaml", {
         "model": str(tmp / "base"), "max_steps": 6, "eval_every": 3, "early_stopping_patience": 0,
-        "generated_docs": 4, "gold_repeat": 1, "input_mask": 0.3})
+        "generated_docs": 4, "gold_repeat": 1, "input_mask": 0.3, "input_mask_scope": "outside"})
     gold = load_gold(root / cfg.annotations, root / cfg.seeds)
     calls, mask = [], training.mask_inputs
-    monkeypatch.setattr(training, "mask_inputs", lambda ids, *a, **k: calls.append(ids.shape) or mask(ids, *a, **k))
+    monkeypatch.setattr(training, "mask_inputs",
+                        lambda ids, *a, labels, **k: calls.append(labels.shape) or mask(ids, *a, labels=labels, **k))
     docs = training.training_documents(cfg, gold[1:3], log=lambda *_: None)
     _, _, stats = training.fine_tune(cfg, docs, gold[:1], tmp_path / "run", log=lambda *_: None)
     assert len(calls) == stats["steps"] == 6  # two evaluations ran and masked nothing
