@@ -18,7 +18,7 @@ from pathlib import Path
 
 import yaml
 
-from .schema import LABELS, Document
+from .schema import Document
 from .text import Preprocessing, model_words
 from .windows import IGNORE, WordEncoder, make_windows, window_labels
 
@@ -235,13 +235,15 @@ def mask_inputs(input_ids, share: float, mask_id: int, keep_ids, generator=None,
     word's label on its first sub-word, IGNORE on the rest), only sub-words of words labelled O
     are drawn: the entity words stay, and the model must tell them by their own form."""
     import torch
+
+    from .modeling import LABEL2ID
     draw = torch.rand(input_ids.shape, generator=generator, device=input_ids.device) < share
     draw &= ~torch.isin(input_ids, torch.tensor(sorted(keep_ids), device=input_ids.device))
     if labels is not None:
         # each sub-word takes the label of the nearest labelled sub-word at or before it
         where = torch.arange(labels.shape[1], device=labels.device).expand_as(labels)
         first = torch.where(labels != IGNORE, where, torch.zeros_like(where)).cummax(dim=1).values
-        draw &= labels.gather(1, first) == LABELS.index("O")
+        draw &= labels.gather(1, first) == LABEL2ID["O"]
     return input_ids.masked_fill(draw, mask_id)
 
 
