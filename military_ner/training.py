@@ -63,6 +63,7 @@ class TrainConfig:
     weight_decay: float = 0.01
     input_mask: float = 0.0         # share of training sub-words shown as [MASK], labels kept (0 = none)
     input_mask_scope: str = "all"   # which sub-words input_mask may hide: "all", or "outside" (words labelled O)
+    dropout: float = -1.0           # every dropout layer's rate while fine-tuning (-1 = the checkpoint's own)
     weight_average: float = 0.0     # save the mean of the weights over this last share of the steps (0 = last step's)
     keep_last_step: bool = False    # with weight_average: also save the last step's weights in last-step/
     seed: int = 42
@@ -112,6 +113,8 @@ def load_config(path: str | Path | None, overrides: dict | None = None) -> Train
         raise ValueError(f"config key 'input_mask' is a share of the sub-words in [0, 1), got {cfg.input_mask}")
     if cfg.input_mask_scope not in MASK_SCOPES:
         raise ValueError(f"config key 'input_mask_scope' is one of {', '.join(MASK_SCOPES)}, got {cfg.input_mask_scope!r}")
+    if cfg.dropout != -1.0 and not 0.0 <= cfg.dropout < 1.0:
+        raise ValueError(f"config key 'dropout' is a rate in [0, 1), or -1 for the checkpoint's own, got {cfg.dropout}")
     if not 0.0 <= cfg.weight_average < 1.0:
         raise ValueError(f"config key 'weight_average' is a share of the steps in [0, 1), got {cfg.weight_average}")
     if cfg.weight_average and cfg.early_stopping_patience and cfg.heldout:
@@ -388,6 +391,19 @@ def last_complete_checkpoint(ckpt_dir: Path, log=print) -> Path | None:
     return max(found)[1] if found else None
 
 
+def set_dropout(model, rate: float) -> int:
+    """Set every dropout layer of `model` (embeddings, attention, hidden, classifier) to `rate`, and the
+    config's rates with it so the saved config.json says what training used. Returns the layers set."""
+    import torch
+    layers = [m for m in model.modules() if isinstance(m, torch.nn.Dropout)]
+    for m in layers:
+        m.p = rate
+    for key in ("hidden_dropout_prob", "attention_probs_dropout_prob", "classifier_dropout"):
+        if hasattr(model.config, key):
+            setattr(model.config, key, rate)
+    return len(layers)
+
+
 def fine_tune(cfg: TrainConfig, train_docs: list[Document], dev_docs: list[Document], out_dir: Path,
               resume: bool = False, log=print):
     """Fine-tune `cfg.model` on `train_docs`; early-stop on `dev_docs` when there are any.
@@ -401,6 +417,8 @@ def fine_tune(cfg: TrainConfig, train_docs: list[Document], dev_docs: list[Docum
     set_seed(cfg.seed)
     pre = Preprocessing.from_dict(cfg.preprocessing)
     model, tok = load_checkpoint(str(repo_path(cfg.model)) if repo_path(cfg.model).exists() else cfg.model)
+    if cfg.dropout != -1.0:
+        set_dropout(model, cfg.dropout)
     train_ds = encode(train_docs, tok, pre, cfg.max_length, cfg.stride)
     dev_ds = encode(dev_docs, tok, pre, cfg.max_length, cfg.stride) if dev_docs else None
     log(f"{len(train_ds)} training windows, {len(dev_ds) if dev_ds else 0} dev windows; "

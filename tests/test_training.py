@@ -293,6 +293,27 @@ def test_input_mask_hides_a_share_of_the_sub_words_and_never_the_special_ones():
         load_config(None, {"input_mask": 1.0})
 
 
+def test_dropout_reaches_every_layer_the_forward_pass_uses_and_the_saved_config():
+    import torch
+    from transformers import BertConfig, BertForTokenClassification
+
+    from military_ner.training import set_dropout
+    model = BertForTokenClassification(BertConfig(vocab_size=60, hidden_size=32, num_hidden_layers=2,
+                                                  num_attention_heads=2, intermediate_size=64, num_labels=9)).train()
+    ids = torch.randint(5, 60, (4, 16))
+    assert set_dropout(model, 0.0) > 0
+    assert torch.equal(model(input_ids=ids).logits, model(input_ids=ids).logits)  # no layer left at 0.1
+    set_dropout(model, 0.3)
+    assert {m.p for m in model.modules() if isinstance(m, torch.nn.Dropout)} == {0.3}
+    assert not torch.equal(model(input_ids=ids).logits, model(input_ids=ids).logits)
+    assert (model.config.hidden_dropout_prob, model.config.attention_probs_dropout_prob,
+            model.config.classifier_dropout) == (0.3, 0.3, 0.3)
+    assert load_config(None, {}).dropout == -1.0  # the checkpoint's own unless asked
+    for bad in (1.0, -0.5):
+        with pytest.raises(ValueError, match="dropout"):
+            load_config(None, {"dropout": bad})
+
+
 def test_outside_scope_masks_only_the_sub_words_of_words_labelled_O():
     import torch
 
