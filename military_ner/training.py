@@ -70,6 +70,7 @@ class TrainConfig:
     eval_every: int = 100           # steps between dev evaluations / checkpoints
     early_stopping_patience: int = 4  # evaluations without dev F1 gain before stopping (needs held-out gold)
     threads: int = 0                # torch CPU threads (0 = all cores)
+    precision: str = "auto"         # training math: auto (GPU bf16/fp16, CPU fp32), fp32, or bf16 (autocast, CPU too)
     log_every: int = 20
 
 
@@ -113,6 +114,8 @@ def load_config(path: str | Path | None, overrides: dict | None = None) -> Train
         raise ValueError(f"config key 'input_mask' is a share of the sub-words in [0, 1), got {cfg.input_mask}")
     if cfg.input_mask_scope not in MASK_SCOPES:
         raise ValueError(f"config key 'input_mask_scope' is one of {', '.join(MASK_SCOPES)}, got {cfg.input_mask_scope!r}")
+    if cfg.precision not in PRECISIONS:
+        raise ValueError(f"config key 'precision' is one of {', '.join(PRECISIONS)}, got {cfg.precision!r}")
     if cfg.dropout != -1.0 and not 0.0 <= cfg.dropout < 1.0:
         raise ValueError(f"config key 'dropout' is a rate in [0, 1), or -1 for the checkpoint's own, got {cfg.dropout}")
     if not 0.0 <= cfg.weight_average < 1.0:
@@ -229,6 +232,33 @@ class LengthGroupedSampler:
 
 
 MASK_SCOPES = ("all", "outside")
+PRECISIONS = ("auto", "fp32", "bf16")
+
+
+def cpu_has_native_bf16() -> bool:
+    """Whether this CPU multiplies bf16 in hardware (AVX512-BF16 or AMX), as oneDNN reports it."""
+    import torch
+    try:
+        return bool(torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):
+        return False
+
+
+def training_precision(asked: str, gpu: bool, log=print) -> str:
+    """The math a run trains in: "fp32", "bf16" or "fp16" (mixed precision: weights and optimizer stay fp32,
+    matrix products run under autocast). "auto" keeps CPU runs in fp32 and gives GPUs bf16, or fp16 where
+    the GPU has no bf16."""
+    import torch
+    if asked == "fp32":
+        return "fp32"
+    if asked == "auto":
+        return ("bf16" if torch.cuda.is_bf16_supported() else "fp16") if gpu else "fp32"
+    if gpu and not torch.cuda.is_bf16_supported():
+        raise ValueError("precision=bf16, but this GPU has no bf16; use precision=auto (fp16 there) or fp32")
+    if not gpu and not cpu_has_native_bf16():
+        log("precision=bf16: this CPU has no bf16 instructions (AVX512-BF16 or AMX), so bf16 is emulated and "
+            "may train slower than fp32; precision=fp32 avoids that")
+    return "bf16"
 
 
 def mask_inputs(input_ids, share: float, mask_id: int, keep_ids, generator=None, labels=None):
@@ -421,9 +451,10 @@ def fine_tune(cfg: TrainConfig, train_docs: list[Document], dev_docs: list[Docum
         set_dropout(model, cfg.dropout)
     train_ds = encode(train_docs, tok, pre, cfg.max_length, cfg.stride)
     dev_ds = encode(dev_docs, tok, pre, cfg.max_length, cfg.stride) if dev_docs else None
-    log(f"{len(train_ds)} training windows, {len(dev_ds) if dev_ds else 0} dev windows; "
-        f"device {'cuda' if torch.cuda.is_available() else 'cpu'}")
     gpu = torch.cuda.is_available()
+    precision = training_precision(cfg.precision, gpu, log)
+    log(f"{len(train_ds)} training windows, {len(dev_ds) if dev_ds else 0} dev windows; "
+        f"device {'cuda' if gpu else 'cpu'}, {precision}")
     ckpt_dir = out_dir / "checkpoints"
     args = TrainingArguments(
         output_dir=str(ckpt_dir), seed=cfg.seed, data_seed=cfg.seed,
@@ -431,7 +462,7 @@ def fine_tune(cfg: TrainConfig, train_docs: list[Document], dev_docs: list[Docum
         per_device_train_batch_size=cfg.batch_size, per_device_eval_batch_size=cfg.batch_size * 2,
         learning_rate=cfg.lr, warmup_steps=cfg.warmup_ratio, weight_decay=cfg.weight_decay,
         lr_scheduler_type="linear",
-        bf16=gpu and torch.cuda.is_bf16_supported(), fp16=gpu and not torch.cuda.is_bf16_supported(),
+        bf16=precision == "bf16", fp16=precision == "fp16", use_cpu=not gpu and precision == "bf16",
         eval_strategy="steps" if dev_ds else "no", eval_steps=cfg.eval_every,
         save_strategy="steps", save_steps=cfg.eval_every, save_total_limit=2,
         load_best_model_at_end=bool(dev_ds), metric_for_best_model="f1", greater_is_better=True,
@@ -470,7 +501,8 @@ def fine_tune(cfg: TrainConfig, train_docs: list[Document], dev_docs: list[Docum
     stats = {"train_windows": len(train_ds), "train_tokens": int(sum(map(len, train_ds["input_ids"]))),
              "steps": int(result.global_step), "train_seconds": round(seconds, 1),
              "train_loss": round(float(result.training_loss), 4),
-             "best_dev_window_f1": trainer.state.best_metric, "averaged_steps": averaged_steps}
+             "best_dev_window_f1": trainer.state.best_metric, "averaged_steps": averaged_steps,
+             "precision": precision}
     stats["tokens_per_second"] = round(stats["train_tokens"] * cfg.epochs / max(seconds, 1e-6)) if cfg.max_steps < 0 else None
     return trainer.model, tok, stats
 

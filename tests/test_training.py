@@ -399,3 +399,32 @@ def test_weight_average_saves_the_mean_beside_the_last_step_and_resumes_to_the_s
     training.fine_tune(cfg, docs, [], tmp_path / "cut", resume=True, **quiet)
     got = load_file(tmp_path / "cut" / "model.safetensors")
     assert all(torch.equal(mean[k], got[k]) for k in mean)
+
+
+@pytest.mark.parametrize("precision, computes_in", [("bf16", "bfloat16"), ("fp32", "float32")])
+def test_precision_sets_the_math_of_training_steps_and_weights_stay_fp32(root, smoke, tmp_path, monkeypatch,
+                                                                         precision, computes_in):
+    """precision=bf16 runs the training steps under bf16 autocast on a CPU too; the saved weights stay fp32."""
+    import torch
+
+    from military_ner import modeling, training
+    from military_ner.annotations import load_gold
+    tmp, _, _ = smoke
+    cfg = load_config(root / "configs/smoke.yaml", {
+        "model": str(tmp / "base"), "max_steps": 3, "early_stopping_patience": 0, "generated_docs": 4,
+        "gold_repeat": 1, "precision": precision})
+    seen, load = set(), modeling.load_checkpoint
+
+    def load_and_watch(*a, **k):
+        model, tok = load(*a, **k)
+        model.classifier.register_forward_hook(lambda m, i, out: seen.add(str(out.dtype).split(".")[-1]))
+        return model, tok
+    monkeypatch.setattr(modeling, "load_checkpoint", load_and_watch)
+    gold = load_gold(root / cfg.annotations, root / cfg.seeds)
+    docs = training.training_documents(cfg, gold[1:2], log=lambda *_: None)
+    model, _, stats = training.fine_tune(cfg, docs, [], tmp_path / "run", log=lambda *_: None)
+    assert seen == {computes_in} and stats["precision"] == precision
+    assert {p.dtype for p in model.parameters()} == {torch.float32}
+    assert training.training_precision("auto", gpu=False) == "fp32"  # CPU runs change only when asked
+    with pytest.raises(ValueError, match="precision"):
+        load_config(None, {"precision": "fp8"})
