@@ -504,7 +504,11 @@ def fine_tune(cfg: TrainConfig, train_docs: list[Document], dev_docs: list[Docum
              "best_dev_window_f1": trainer.state.best_metric, "averaged_steps": averaged_steps,
              "precision": precision}
     stats["tokens_per_second"] = round(stats["train_tokens"] * cfg.epochs / max(seconds, 1e-6)) if cfg.max_steps < 0 else None
-    return trainer.model, tok, stats
+    # The model returned (and scored by the caller) is the one saved, read back: the Trainer's own keeps the
+    # mixed-precision autocast that accelerate wraps around its forward, so it would be scored in bf16/fp16
+    # while the saved weights, the export and every later prediction run in fp32.
+    saved, _ = load_checkpoint(str(out_dir), for_training=False)
+    return saved.to(trainer.model.device), tok, stats
 
 
 def save_config(cfg: TrainConfig, out_dir: Path) -> None:

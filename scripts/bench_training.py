@@ -1,13 +1,15 @@
-"""Training speed with length-grouped batches against random batches, measured in one run.
+"""Training speed: length-grouped batches, bf16 steps and the masked-only MLM head, each pair in one run.
 
-    python scripts/bench_batching.py --config configs/offline.yaml
+    python scripts/bench_training.py --config configs/offline.yaml
 
 Builds the config's training windows (its gold articles plus `--docs` generated articles,
 filler as configured), loads the config's model, and times optimizer steps (forward,
 backward, AdamW) on batches in the two orders that `train.py` can use: random
-(`group_by_length=false`) and `training.length_grouped_order` (the default). The two are
-timed in turns, `--rounds` times `--steps` steps each, so both see the same machine load;
-the ratio of their medians is the figure. Writes eval/bench-batching/{report.md,results.json}.
+(`group_by_length=false`) and `training.length_grouped_order` (the default), then fp32 steps
+against bf16-autocast ones (`precision: bf16`), then the masked-LM head on every position against
+masked positions only. Each pair is timed in turns, `--rounds` times `--steps` steps each, so both
+see the same machine load; the ratio of their medians is the figure. Writes
+eval/bench-training/{report.md,results.json}.
 """
 import argparse
 import statistics
@@ -43,8 +45,8 @@ def in_turns(variants: dict, rounds: int, steps: int) -> dict:
                 "real_tokens_per_second": round(t["tokens"] / sum(t["seconds"]))} for k, t in timed.items()}
 
 
-def fine_tuning_orders(cfg, rounds: int, steps: int) -> dict:
-    import numpy as np
+def fine_tuning_setup(cfg):
+    """The config's model, its training windows as rows, an AdamW optimizer and the collator."""
     import torch
 
     from military_ner.annotations import load_gold
@@ -54,35 +56,57 @@ def fine_tuning_orders(cfg, rounds: int, steps: int) -> dict:
     model, tok = load_checkpoint(str(repo_path(cfg.model)))
     ds = encode(training_documents(cfg, gold, log=lambda *_: None), tok, Preprocessing.from_dict(cfg.preprocessing),
                 cfg.max_length, cfg.stride)
-    rows = [ds[i] for i in range(len(ds))]
+    model.train()
+    return model, [ds[i] for i in range(len(ds))], torch.optim.AdamW(model.parameters(), lr=cfg.lr), \
+        Collator(tok.pad_token_id)
+
+
+def fine_tuning_step(model, opt, rows, order, bs, collate, slots, bf16=False):
+    """A step function for `in_turns`: one optimizer step on batch k of `order`, in bf16 autocast or fp32."""
+    import torch
+
+    def step(k):
+        # batch number k * 7919 mod the number of full batches: a few dozen steps then sample
+        # the whole epoch (short and long windows alike), not one stretch of it
+        at = (max(k, 0) * 7919 % (len(order) // bs)) * bs
+        batch = collate([rows[i] for i in order[at:at + bs]])
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            loss = model(**batch).loss
+        loss.backward()
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+        real = int(batch["attention_mask"].sum())
+        slots[0] += real
+        slots[1] += batch["input_ids"].numel()
+        return real
+    return step
+
+
+def fine_tuning_orders(cfg, rounds: int, steps: int) -> dict:
+    import numpy as np
+    model, rows, opt, collate = fine_tuning_setup(cfg)
     lengths = [len(r["input_ids"]) for r in rows]
-    bs, collate = cfg.batch_size, Collator(tok.pad_token_id)
+    bs = cfg.batch_size
     orders = {"random": [int(i) for i in np.random.default_rng([cfg.seed, 0]).permutation(len(rows))],
               "length-grouped": length_grouped_order(lengths, bs, cfg.seed, 0)}
-    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr)
-    model.train()
     slots = {k: [0, 0] for k in orders}
-
-    def stepper(name):
-        order = orders[name]
-
-        def step(k):
-            # batch number k * 7919 mod the number of full batches: a few dozen steps then sample
-            # the whole epoch (short and long windows alike), not one stretch of it
-            at = (max(k, 0) * 7919 % (len(order) // bs)) * bs
-            batch = collate([rows[i] for i in order[at:at + bs]])
-            model(**batch).loss.backward()
-            opt.step()
-            opt.zero_grad(set_to_none=True)
-            real = int(batch["attention_mask"].sum())
-            slots[name][0] += real
-            slots[name][1] += batch["input_ids"].numel()
-            return real
-        return step
-    res = in_turns({k: stepper(k) for k in orders}, rounds, steps)
+    res = in_turns({k: fine_tuning_step(model, opt, rows, o, bs, collate, slots[k]) for k, o in orders.items()},
+                   rounds, steps)
     for k in orders:
         res[k]["batch_slots_filled"] = round(slots[k][0] / slots[k][1], 3)
     return {"windows": len(rows), "batch_size": bs, "max_length": cfg.max_length, "orders": res}
+
+
+def fine_tuning_precisions(cfg, rounds: int, steps: int) -> dict:
+    """fp32 steps against bf16-autocast steps (`precision: bf16`) on the same length-grouped batches."""
+    from military_ner.training import cpu_has_native_bf16
+    model, rows, opt, collate = fine_tuning_setup(cfg)
+    order = length_grouped_order([len(r["input_ids"]) for r in rows], cfg.batch_size, cfg.seed, 0)
+    slots = [0, 0]
+    res = in_turns({p: fine_tuning_step(model, opt, rows, order, cfg.batch_size, collate, slots, bf16=p == "bf16")
+                    for p in ("fp32", "bf16")}, rounds, steps)
+    return {"native_bf16": cpu_has_native_bf16(), "precisions": res,
+            "speedup": round(res["fp32"]["median_seconds_per_step"] / res["bf16"]["median_seconds_per_step"], 3)}
 
 
 def mlm_heads(cfg, rounds: int, steps: int) -> dict:
@@ -141,6 +165,8 @@ def main():
            "threads": args.threads, "steps_per_turn": args.steps, "rounds": args.rounds}
     print("fine-tuning: random vs length-grouped batches", flush=True)
     res["fine_tuning"] = fine_tuning_orders(cfg, args.rounds, args.steps)
+    print("fine-tuning: fp32 vs bf16 steps", flush=True)
+    res["precision"] = fine_tuning_precisions(cfg, args.rounds, args.steps)
     print("masked-LM pretraining: head on every position vs on masked positions", flush=True)
     res["mlm"] = mlm_heads(cfg, args.rounds, args.steps)
     ft, mlm = res["fine_tuning"]["orders"], res["mlm"]["heads"]
@@ -151,7 +177,7 @@ def main():
     out = repo_path(args.out)
     write_json(out / "results.json", res)
     f = res["fine_tuning"]
-    lines = ["# Training speed: length-grouped batches and the masked-only MLM head", "", "Produced by:", "",
+    lines = ["# Training speed: length-grouped batches, bf16 steps and the masked-only MLM head", "", "Produced by:", "",
              f"    {res['command']}", "",
              f"{args.threads} threads; each pair timed in turns, {args.rounds} turns of {args.steps} steps per variant "
              "(forward, backward, AdamW step); the speed-up is the ratio of the median seconds per step.", "",
@@ -160,7 +186,14 @@ def main():
              "| batch order | median s/step | real tokens/s | batch slots filled |", "| --- | ---: | ---: | ---: |"]
     lines += [f"| {k} | {o['median_seconds_per_step']:.3f} | {o['real_tokens_per_second']} | {o['batch_slots_filled']:.3f} |"
               for k, o in f["orders"].items()]
+    pr = res["precision"]
     lines += ["", f"Length-grouped steps are {f['speedup']:.2f}x as fast as random ones.", "",
+              "## Fine-tuning in fp32 and in bf16 (`precision: bf16`, the same length-grouped batches)", "",
+              f"This CPU {'has' if pr['native_bf16'] else 'has no'} bf16 instructions (AVX512-BF16 or AMX).", "",
+              "| precision | median s/step | real tokens/s |", "| --- | ---: | ---: |"]
+    lines += [f"| {k} | {o['median_seconds_per_step']:.3f} | {o['real_tokens_per_second']} |"
+              for k, o in pr["precisions"].items()]
+    lines += ["", f"bf16 steps are {pr['speedup']:.2f}x as fast as fp32 ones.", "",
               f"## Masked-LM pretraining (vocabulary {res['mlm']['vocab_size']}, batches of "
               f"{res['mlm']['batch'][0]} x {res['mlm']['batch'][1]}, 15% masked)", "",
               "| MLM head | median s/step | tokens/s |", "| --- | ---: | ---: |"]

@@ -425,6 +425,10 @@ def test_precision_sets_the_math_of_training_steps_and_weights_stay_fp32(root, s
     model, _, stats = training.fine_tune(cfg, docs, [], tmp_path / "run", log=lambda *_: None)
     assert seen == {computes_in} and stats["precision"] == precision
     assert {p.dtype for p in model.parameters()} == {torch.float32}
+    after = set()  # the returned model, which the run's report scores, computes in fp32 like the saved one
+    model.classifier.register_forward_hook(lambda m, i, out: after.add(out.dtype))
+    model(input_ids=torch.tensor([[2, 10, 11, 3]]))
+    assert after == {torch.float32}
     assert training.training_precision("auto", gpu=False) == "fp32"  # CPU runs change only when asked
     with pytest.raises(ValueError, match="precision"):
         load_config(None, {"precision": "fp8"})
