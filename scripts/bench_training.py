@@ -82,9 +82,9 @@ def fine_tuning_step(model, opt, rows, order, bs, collate, slots, bf16=False):
     return step
 
 
-def fine_tuning_orders(cfg, rounds: int, steps: int) -> dict:
+def fine_tuning_orders(cfg, setup, rounds: int, steps: int) -> dict:
     import numpy as np
-    model, rows, opt, collate = fine_tuning_setup(cfg)
+    model, rows, opt, collate = setup
     lengths = [len(r["input_ids"]) for r in rows]
     bs = cfg.batch_size
     orders = {"random": [int(i) for i in np.random.default_rng([cfg.seed, 0]).permutation(len(rows))],
@@ -97,10 +97,10 @@ def fine_tuning_orders(cfg, rounds: int, steps: int) -> dict:
     return {"windows": len(rows), "batch_size": bs, "max_length": cfg.max_length, "orders": res}
 
 
-def fine_tuning_precisions(cfg, rounds: int, steps: int) -> dict:
+def fine_tuning_precisions(cfg, setup, rounds: int, steps: int) -> dict:
     """fp32 steps against bf16-autocast steps (`precision: bf16`) on the same length-grouped batches."""
     from military_ner.training import cpu_has_native_bf16
-    model, rows, opt, collate = fine_tuning_setup(cfg)
+    model, rows, opt, collate = setup
     order = length_grouped_order([len(r["input_ids"]) for r in rows], cfg.batch_size, cfg.seed, 0)
     slots = [0, 0]
     res = in_turns({p: fine_tuning_step(model, opt, rows, order, cfg.batch_size, collate, slots, bf16=p == "bf16")
@@ -163,10 +163,11 @@ def main():
     ensure_base(cfg)
     res = {"command": " ".join(["python", "scripts/bench_training.py", *sys.argv[1:]]), "config": args.config,
            "threads": args.threads, "steps_per_turn": args.steps, "rounds": args.rounds}
+    setup = fine_tuning_setup(cfg)  # one model and one set of windows for both fine-tuning pairs
     print("fine-tuning: random vs length-grouped batches", flush=True)
-    res["fine_tuning"] = fine_tuning_orders(cfg, args.rounds, args.steps)
+    res["fine_tuning"] = fine_tuning_orders(cfg, setup, args.rounds, args.steps)
     print("fine-tuning: fp32 vs bf16 steps", flush=True)
-    res["precision"] = fine_tuning_precisions(cfg, args.rounds, args.steps)
+    res["precision"] = fine_tuning_precisions(cfg, setup, args.rounds, args.steps)
     print("masked-LM pretraining: head on every position vs on masked positions", flush=True)
     res["mlm"] = mlm_heads(cfg, args.rounds, args.steps)
     ft, mlm = res["fine_tuning"]["orders"], res["mlm"]["heads"]
