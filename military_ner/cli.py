@@ -167,7 +167,7 @@ def cmd_export(args) -> int:
         from .schema import read_span_jsonl
         gold = read_span_jsonl(args.gold)
     try:
-        report = export(args.model, args.output, gold=gold)
+        report = export(args.model, args.output, gold=gold, int8_generated=args.int8_generated)
     except ExportGateError as exc:
         print(gate_table(exc.report))
         print(f"error: {exc}", file=sys.stderr)
@@ -273,6 +273,9 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--model", required=True, help="training run directory (config.json, model.safetensors, preprocessing.json)")
     q.add_argument("--output", required=True, help="bundle directory to write (model.onnx, model.int8.onnx, tokenizer.json, bundle.json)")
     q.add_argument("--gold", help="span JSONL for the gate (default: the repo's gold articles)")
+    q.add_argument("--int8-generated", type=int, metavar="N",
+                   help="generated articles no training run draws, added to the gold when int8 is scored against "
+                        "fp32 (default: export.INT8_GENERATED, 100; 0: the gold only)")
     q.set_defaults(func=cmd_export)
 
     q = sub.add_parser("predict", help="tag .txt files, directories or JSONL into span JSONL (one line per document)")

@@ -34,6 +34,31 @@ def test_int8_is_scored_next_to_fp32_on_the_gold(bundle):
     assert int8["tries"][0]["per_channel"] is False and "f1" in int8["tries"][0]
 
 
+def test_int8_gate_documents_are_the_gold_plus_articles_no_training_run_draws(gold):
+    docs, record = ex.int8_gate_documents(gold, 3)
+    assert docs[:len(gold)] == list(gold) and len(docs) == len(gold) + 3
+    assert record["gold"] == len(gold) and record["generated"] == 3
+    assert [d.text for d in ex.int8_gate_documents(gold, 3)[0]] == [d.text for d in docs]  # the same every time
+    from military_ner.data.generate import generate_documents
+    from military_ner.training import TrainConfig
+    seed = TrainConfig().generated_seed
+    drawn = {d.text for s in (seed, 10_000 + seed) for d in generate_documents(50, s)}  # training and base articles
+    assert not drawn & {d.text for d in docs[len(gold):]}
+    assert ex.int8_gate_documents(gold, 0) == (list(gold), {"gold": len(gold), "generated": 0})
+    with pytest.raises(ValueError, match=">= 0"):
+        ex.int8_gate_documents(gold, -1)
+
+
+def test_export_scores_int8_on_the_generated_articles_too(tiny_run, tmp_path, capsys):
+    assert cli.main(["export", "--model", str(tiny_run), "--output", str(tmp_path / "b"), "--int8-generated", "4"]) == 0
+    info = json.loads((tmp_path / "b" / "bundle.json").read_text())
+    int8 = info["gate"]["int8"]
+    assert int8["documents"]["generated"] == 4 and int8["documents"]["gold"] == info["gate"]["gold_documents"]
+    # the tiny model learnt the gold only: fp32 on gold + generated is far below fp32 on the gold
+    assert int8["fp32_f1"] < info["gate"]["torch_f1"] - 0.05
+    assert "int8 against fp32 on 5 gold + 4 generated documents" in capsys.readouterr().out
+
+
 def _perturb(src, dst, rename_output=False):
     m = onnx.load(str(src))
     bias = next(t for t in m.graph.initializer if list(t.dims) == [9])  # the classifier bias
