@@ -22,6 +22,16 @@ for gate in gold generated; do
   cp "$tmp/$gate/bundle.json" "$out/bundle-$gate.json"
   for p in fp32 int8; do
     cli predict --model "$tmp/$gate" --input "$dev" --output "$tmp/$gate-$p.jsonl" --precision $p > /dev/null
-    cli evaluate --predictions "$tmp/$gate-$p.jsonl" --gold "$dev" --out "$out/dev-$gate-$p.json" | grep -m1 "micro" || true
+    cli evaluate --predictions "$tmp/$gate-$p.jsonl" --gold "$dev" --out "$out/dev-$gate-$p.json" > /dev/null
   done
 done
+"${PYTHON:-.venv/bin/python}" - "$out" <<'PY'
+import json, sys
+from pathlib import Path
+out = Path(sys.argv[1])
+for gate in ("gold", "generated"):
+    i8 = json.loads((out / f"bundle-{gate}.json").read_text())["gate"]["int8"]
+    dev = {p: json.loads((out / f"dev-{gate}-{p}.json").read_text())["strict"]["micro"]["f1"] for p in ("fp32", "int8")}
+    print(f"gate on the {gate}: int8 {i8['f1']:.4f} vs fp32 {i8['fp32_f1']:.4f} (try {i8['chosen_try']}, "
+          f"default {'int8' if i8['met'] else 'fp32'}); dev fp32 {dev['fp32']:.3f}, int8 {dev['int8']:.3f}")
+PY
