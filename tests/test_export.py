@@ -42,8 +42,10 @@ def test_int8_gate_documents_are_the_gold_plus_articles_no_training_run_draws(go
     from military_ner.data.generate import generate_documents
     from military_ner.training import TrainConfig
     seed = TrainConfig().generated_seed
-    drawn = {d.text for s in (seed, 10_000 + seed) for d in generate_documents(50, s)}  # training and base articles
-    assert not drawn & {d.text for d in docs[len(gold):]}
+    noise = {k: v for k, v in ex.INT8_GENERATED_SETTINGS.items() if k != "seed"}
+    drawn = {d.text for d in generate_documents(50, seed, **noise)}  # the first training articles, drawn alike
+    drawn |= {d.text for d in generate_documents(50, 10_000 + seed)}  # and the base's
+    assert len(drawn) == 100 and not drawn & {d.text for d in docs[len(gold):]}
     assert ex.int8_gate_documents(gold, 0) == (list(gold), {"gold": len(gold), "generated": 0})
     with pytest.raises(ValueError, match=">= 0"):
         ex.int8_gate_documents(gold, -1)
