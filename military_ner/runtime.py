@@ -82,9 +82,10 @@ def read_bundle(bundle_dir: str | Path) -> dict:
     return info
 
 
-def _gate_documents(int8: dict) -> str:
+def int8_gate_text(int8: dict) -> str:
+    """The documents the export gate scored int8 on, in words (bundle.json's gate.int8)."""
     docs = int8.get("documents")  # bundles before the generated gate articles scored int8 on the gold only
-    return f"{docs['gold']} gold + {docs['generated']} generated articles" if docs else "the gold"
+    return f"{docs['gold']} gold + {docs['generated']} generated documents" if docs else "the gold"
 
 
 def default_precision(info: dict) -> tuple[str, str]:
@@ -92,7 +93,7 @@ def default_precision(info: dict) -> tuple[str, str]:
     int8 = (info.get("gate") or {}).get("int8") or {}
     if int8.get("met") and "int8" in info.get("models", {}):
         return "int8", (f"int8: the export gate measured strict micro F1 {int8['f1']:.3f} vs fp32 "
-                        f"{int8['fp32_f1']:.3f} on {_gate_documents(int8)} (target: at most {int8['target_points']} points lower)")
+                        f"{int8['fp32_f1']:.3f} on {int8_gate_text(int8)} (target: at most {int8['target_points']} points lower)")
     if "int8" in info.get("models", {}):
         return "fp32", "fp32: int8 missed the accuracy target in the export gate (see gate.int8 in bundle.json)"
     return "fp32", "fp32: the bundle has no int8 model"

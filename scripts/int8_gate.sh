@@ -17,8 +17,8 @@ mkdir -p "$out"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 for gate in gold generated; do
-  n=0; [ "$gate" = generated ] && n=100
-  cli export --model "$model" --output "$tmp/$gate" --int8-generated $n | tee "$out/export-$gate.txt" | tail -4
+  n=(--int8-generated 0); [ "$gate" = generated ] && n=()  # the default number of generated articles
+  cli export --model "$model" --output "$tmp/$gate" "${n[@]}" | tee "$out/export-$gate.txt" | tail -4
   cp "$tmp/$gate/bundle.json" "$out/bundle-$gate.json"
   for p in fp32 int8; do
     cli predict --model "$tmp/$gate" --input "$dev" --output "$tmp/$gate-$p.jsonl" --precision $p > /dev/null
