@@ -248,6 +248,11 @@ def write_run_report(out_dir: Path, metrics: dict, command: str, config: dict, c
     tr = metrics.get("training", {})
     lines += [f"Model `{config['model']}`, {tr.get('steps')} steps in {tr.get('train_seconds')} s, "
               f"{tr.get('train_windows')} training windows.", ""]
+    if tr.get("members"):
+        lines[-1:] = [f"An ensemble of {len(tr['members'])} members (seeds "
+                      f"{', '.join(str(m['seed']) for m in tr['members'])}; `members/`), {tr['members'][0]['steps']} "
+                      f"steps each, {tr['train_seconds']} s in all: every prediction is the mean of their "
+                      "probabilities (military_ner/ensemble.py).", ""]
     if metrics.get("heldout_ids"):
         lines += _section("Held-out gold articles", metrics.get("heldout_gold"),
                           f"Articles {', '.join(metrics['heldout_ids'])}: not trained on" + (

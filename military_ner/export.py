@@ -119,14 +119,17 @@ class Gate:
 # ---------------------------------------------------------------------------- graph steps
 
 def load_run(run_dir: Path):
-    """(eager-attention model, fast tokenizer, preprocessing.json) of a run directory."""
-    from transformers import AutoModelForTokenClassification
-
+    """(eager-attention model, fast tokenizer, preprocessing.json) of a run directory; an
+    ensemble's members are one model (`ensemble.MeanProbability`), traced as one graph."""
     from .modeling import load_checkpoint, load_preprocessing
     info = load_preprocessing(run_dir)
-    _, tok = load_checkpoint(str(run_dir), for_training=False)
-    model = AutoModelForTokenClassification.from_pretrained(str(run_dir), attn_implementation="eager").eval()
-    return model, tok, info
+    model, tok = load_checkpoint(str(run_dir), for_training=False, attn_implementation="eager")
+    return model.eval(), tok, info
+
+
+def _member_count(model) -> int:
+    """How many networks the graph holds: an ensemble's members, else one."""
+    return len(getattr(model, "members", [model]))
 
 
 def to_onnx(model, path: Path, opset: int = OPSET) -> None:
@@ -144,12 +147,17 @@ def to_onnx(model, path: Path, opset: int = OPSET) -> None:
                           dynamic_axes=dyn, opset_version=opset, do_constant_folding=True, dynamo=False)
 
 
-def fuse(src: Path, dst: Path, config) -> dict:
+def fuse(src: Path, dst: Path, config, members: int = 1) -> dict:
     """ORT's BERT fusions (python passes only, no hardware-specific ORT optimizations baked
-    in); returns the count of each fused operator found."""
+    in); returns the count of each fused operator found. With several members in the graph
+    the embedding fusion is left out: it names its mask input once per graph and fails on the
+    second BERT; attention, GELU and layer-norm fusions apply to every member."""
+    from onnxruntime.transformers.fusion_options import FusionOptions
     from onnxruntime.transformers.optimizer import optimize_model
+    options = FusionOptions("bert")
+    options.enable_embed_layer_norm = members == 1
     opt = optimize_model(str(src), model_type="bert", num_heads=config.num_attention_heads,
-                         hidden_size=config.hidden_size, opt_level=0)
+                         hidden_size=config.hidden_size, opt_level=0, optimization_options=options)
     opt.save_model_to_file(str(dst))
     return {k: v for k, v in opt.get_fused_operator_statistics().items() if v}
 
@@ -353,7 +361,7 @@ def choose_graph(model, tmp: Path, reference, batches, n_labels: int, log=print)
               "bert_fusions": {}, "gate_inputs_seconds": {},
               "at_load": "onnxruntime ORT_ENABLE_ALL"}
     try:
-        record["bert_fusions"] = fuse(tmp / "raw.onnx", tmp / "fused.onnx", model.config)
+        record["bert_fusions"] = fuse(tmp / "raw.onnx", tmp / "fused.onnx", model.config, _member_count(model))
     except Exception as exc:  # noqa: BLE001 - an optimizer failure only means no fusion
         record["kept"] = f"unfused graph: the optimizer failed ({type(exc).__name__}: {exc})"
         return chosen, gate, record
@@ -480,7 +488,8 @@ def export(run_dir: str | Path, out_dir: str | Path, gold=None, log=print,
         "optimizations": optimizations,
         "versions": versions(),
         "source": {"run_dir": str(run_dir.resolve()), "model_type": model.config.model_type,
-                   "layers": model.config.num_hidden_layers, "hidden": model.config.hidden_size},
+                   "layers": model.config.num_hidden_layers, "hidden": model.config.hidden_size,
+                   "members": _member_count(model)},
         "gate": {"passed": not gate.failures, "failures": gate.failures, "checks": [asdict(c) for c in gate.checks],
                  "gold_documents": len(gold), "windows": int(sum(len(i) for i, _ in batches[:-1])),
                  "torch_f1": round(float(torch_metrics["strict"]["micro"]["f1"]), 4),

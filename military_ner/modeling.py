@@ -49,13 +49,18 @@ def _advice(name: str) -> str:
             "    (a directory with config.json, weights and tokenizer files, e.g. from `hf download` on a machine with network).")
 
 
-def load_checkpoint(name: str, for_training: bool = True):
+def load_checkpoint(name: str, for_training: bool = True, **extra):
     """(model, tokenizer) for token classification over our labels, from a hub id or a
-    local directory. Raises ModelLoadError with the next step when it cannot."""
+    local directory (an ensemble run directory too: `ensemble.py`). `extra` goes to
+    `from_pretrained` (e.g. attn_implementation). Raises ModelLoadError with the next step
+    when it cannot."""
     from transformers import AutoModelForTokenClassification, AutoTokenizer
     kwargs = dict(num_labels=len(LABELS), id2label=ID2LABEL, label2id=LABEL2ID) if for_training else {}
+    kwargs.update(extra)
     path = Path(name)
     local = path.exists()
+    if local and (path / "ensemble.json").is_file():
+        return _load_ensemble(path, for_training, kwargs)
     if not local and (name.startswith((".", "/", "~")) or name.startswith("models" + os.sep) or name.count("/") > 1):
         raise ModelLoadError(f"no such model directory: {name}\n" + _advice(name))
     if not local:
@@ -75,6 +80,21 @@ def load_checkpoint(name: str, for_training: bool = True):
     if not getattr(tok, "is_fast", False) or not hasattr(tok, "backend_tokenizer"):
         raise ModelLoadError(f"{name}: a fast (tokenizers-backed) tokenizer is required for word offsets")
     return model, tok
+
+
+def _load_ensemble(path: Path, for_training: bool, kwargs: dict):
+    """The members of an ensemble run directory as one `MeanProbability` model."""
+    from transformers import AutoModelForTokenClassification, AutoTokenizer
+
+    from .ensemble import EnsembleError, MeanProbability, member_dirs
+    if for_training:
+        raise ModelLoadError(f"{path} is an ensemble run directory (ensemble.json); fine-tune one of its members "
+                             f"instead, e.g. --model {path / 'members' / '0'}")
+    try:
+        members = [AutoModelForTokenClassification.from_pretrained(str(d), **kwargs) for d in member_dirs(path)]
+        return MeanProbability(members), AutoTokenizer.from_pretrained(str(path))
+    except (EnsembleError, OSError, ValueError) as exc:
+        raise ModelLoadError(f"{path}: {exc}") from exc
 
 
 def save_preprocessing(out_dir: Path, pre: Preprocessing, max_length: int, stride: int) -> None:

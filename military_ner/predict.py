@@ -344,8 +344,9 @@ def load_model(model: str, precision: str | None, batch_size: int, threads: int 
         from .runtime import Recognizer
         rec = Recognizer.load(path, precision, threads=threads, spinning=spinning, batch_size=batch_size)
         return rec, f"ONNX bundle {path}, {rec.precision_reason}"
-    if not (path / "config.json").exists():
-        raise ValueError(f"{model}: neither a bundle (bundle.json) nor a training run directory (config.json); "
+    if not (path / "config.json").exists() and not (path / "ensemble.json").exists():
+        raise ValueError(f"{model}: neither a bundle (bundle.json) nor a training run directory (config.json, "
+                         "or ensemble.json for several members); "
                          "pass the directory written by `military-ner export` or by train.py")
     if precision == "int8":
         raise ValueError(f"{model} is a training run directory (PyTorch fp32); int8 needs a bundle: "

@@ -67,6 +67,7 @@ class TrainConfig:
     weight_average: float = 0.0     # save the mean of the weights over this last share of the steps (0 = last step's)
     keep_last_step: bool = False    # with weight_average: also save the last step's weights in last-step/
     seed: int = 42
+    members: int = 1                # models fine-tuned with seeds seed, seed+1, ...; their mean probability predicts
     eval_every: int = 100           # steps between dev evaluations / checkpoints
     early_stopping_patience: int = 4  # evaluations without dev F1 gain before stopping (needs held-out gold)
     threads: int = 0                # torch CPU threads (0 = all cores)
@@ -123,6 +124,8 @@ def load_config(path: str | Path | None, overrides: dict | None = None) -> Train
     if cfg.weight_average and cfg.early_stopping_patience and cfg.heldout:
         raise ValueError("weight_average and early_stopping_patience both choose the weights to save; "
                          "set one of them to 0")
+    if cfg.members < 1:
+        raise ValueError(f"config key 'members' is how many models to train and average, at least 1, got {cfg.members}")
     if cfg.keep_last_step and not cfg.weight_average:
         raise ValueError("keep_last_step keeps the last step's weights beside their mean: it needs weight_average > 0")
     from .data.gazetteers import SPLITS
@@ -434,8 +437,19 @@ def set_dropout(model, rate: float) -> int:
     return len(layers)
 
 
+def progress_callback(path: Path):
+    """A Trainer callback that writes {"step", "max_steps"} to `path` at each log event, so the
+    process training several members side by side can show one progress bar for all of them."""
+    from transformers import TrainerCallback
+
+    class ProgressFile(TrainerCallback):
+        def on_log(self, args, state, control, **kwargs):
+            path.write_text(json.dumps({"step": state.global_step, "max_steps": state.max_steps}))
+    return ProgressFile()
+
+
 def fine_tune(cfg: TrainConfig, train_docs: list[Document], dev_docs: list[Document], out_dir: Path,
-              resume: bool = False, log=print):
+              resume: bool = False, log=print, progress: Path | None = None):
     """Fine-tune `cfg.model` on `train_docs`; early-stop on `dev_docs` when there are any.
     Saves a standard Hugging Face model directory into `out_dir` and returns (model, tokenizer)."""
     import torch
@@ -472,6 +486,7 @@ def fine_tune(cfg: TrainConfig, train_docs: list[Document], dev_docs: list[Docum
     callbacks = [EarlyStoppingCallback(cfg.early_stopping_patience)] if dev_ds and cfg.early_stopping_patience else []
     average = weight_average_callback(cfg.weight_average) if cfg.weight_average else None
     callbacks += [average] if average else []
+    callbacks += [progress_callback(progress)] if progress else []
     trainer = trainer_class(cfg.group_by_length, cfg.input_mask, tok.mask_token_id, tok.all_special_ids,
                             cfg.input_mask_scope)(
         model=model, args=args, train_dataset=train_ds, eval_dataset=dev_ds, data_collator=Collator(tok.pad_token_id),
@@ -509,6 +524,112 @@ def fine_tune(cfg: TrainConfig, train_docs: list[Document], dev_docs: list[Docum
     # while the saved weights, the export and every later prediction run in fp32.
     saved, _ = load_checkpoint(str(out_dir), for_training=False)
     return saved.to(trainer.model.device), tok, stats
+
+
+def fit(cfg: TrainConfig, train_docs: list[Document], dev_docs: list[Document], out_dir: Path,
+        resume: bool = False, log=print):
+    """`fine_tune`, or with `cfg.members` > 1 that many members (seeds seed, seed+1, ...) saved
+    under `out_dir/members/` and returned as one `ensemble.MeanProbability` model. On a CPU the
+    members train side by side in their own processes, the threads shared out among them (a
+    step at one thread is well over half as fast as at two); on a GPU one after the other."""
+    import torch
+    ensemble_file = out_dir / "ensemble.json"
+    if cfg.members <= 1:
+        ensemble_file.unlink(missing_ok=True)  # an older ensemble run in this directory is replaced, not loaded
+        shutil.rmtree(out_dir / "members", ignore_errors=True)
+        return fine_tune(cfg, train_docs, dev_docs, out_dir, resume, log)
+    from .ensemble import write_ensemble
+    from .modeling import load_checkpoint, save_preprocessing
+    ensemble_file.unlink(missing_ok=True)  # not an ensemble until every member is saved
+    for stale in ("config.json", "model.safetensors"):  # a single model trained here before
+        (out_dir / stale).unlink(missing_ok=True)
+    dirs = [out_dir / "members" / str(k) for k in range(cfg.members)]
+    cfgs = [dataclasses.replace(cfg, seed=cfg.seed + k, members=1) for k in range(cfg.members)]
+    t0 = time.time()
+    if torch.cuda.is_available():
+        stats = []
+        for k, (member_cfg, d) in enumerate(zip(cfgs, dirs)):
+            log(f"--- member {k + 1}/{cfg.members}: seed {member_cfg.seed}")
+            save_config(member_cfg, d)
+            stats.append(fine_tune(member_cfg, train_docs, dev_docs, d, resume, log)[2])
+    else:
+        threads = max(1, (cfg.threads or os.cpu_count() or 1) // cfg.members)
+        cfgs = [dataclasses.replace(c, threads=threads) for c in cfgs]
+        stats = _members_side_by_side(cfgs, train_docs, dev_docs, dirs, resume, log)
+    _, tok = load_checkpoint(str(dirs[0]), for_training=False)
+    tok.save_pretrained(str(out_dir))
+    save_preprocessing(out_dir, Preprocessing.from_dict(cfg.preprocessing), cfg.max_length, cfg.stride)
+    write_ensemble(out_dir, dirs)
+    model, tok = load_checkpoint(str(out_dir), for_training=False)
+    keys = ("train_windows", "train_tokens", "steps", "precision")
+    combined = {**{k: stats[0][k] for k in keys}, "train_seconds": round(time.time() - t0, 1),
+                "members": [{"seed": c.seed, **st} for c, st in zip(cfgs, stats)]}
+    return model.to("cuda" if torch.cuda.is_available() else "cpu"), tok, combined
+
+
+def _members_side_by_side(cfgs: list[TrainConfig], train_docs, dev_docs, dirs: list[Path], resume: bool,
+                          log=print) -> list[dict]:
+    """Train each member in its own Python process (`python -m military_ner.training JOB`), its
+    output in `DIR/train.log`; one progress bar over all of them. Returns each member's stats."""
+    import pickle
+    import subprocess
+
+    from tqdm.auto import tqdm
+    procs = []
+    for cfg, d in zip(cfgs, dirs):
+        save_config(cfg, d)
+        job = d / "job.pkl"
+        (d / "progress.json").unlink(missing_ok=True)
+        job.write_bytes(pickle.dumps({"cfg": cfg, "train_docs": train_docs, "dev_docs": dev_docs, "out_dir": d,
+                                      "resume": resume}))
+        with open(d / "train.log", "w", encoding="utf-8") as out:
+            procs.append(subprocess.Popen([sys.executable, "-m", "military_ner.training", str(job)], stdout=out,
+                                          stderr=subprocess.STDOUT, cwd=str(ROOT)))
+    log(f"training {len(cfgs)} members side by side, {cfgs[0].threads} thread(s) each, seeds "
+        f"{[c.seed for c in cfgs]}; each one's output in {dirs[0].parent}/N/train.log")
+    bar = tqdm(total=None, unit="step", desc="members")
+    try:
+        while any(p.poll() is None for p in procs):
+            time.sleep(2)
+            done, per_member = 0, 0
+            for d in dirs:
+                try:
+                    info = json.loads((d / "progress.json").read_text())
+                    done, per_member = done + info["step"], max(per_member, info["max_steps"])
+                except (OSError, ValueError, KeyError):
+                    pass  # not started yet, or caught mid-write
+            if per_member:
+                bar.total, bar.n = per_member * len(dirs), done
+                bar.refresh()
+    except KeyboardInterrupt:
+        for p in procs:
+            p.terminate()
+        raise
+    finally:
+        bar.close()
+    failed = [(d, p.returncode) for d, p in zip(dirs, procs) if p.returncode != 0]
+    if failed:
+        for p in procs:
+            if p.poll() is None:
+                p.terminate()
+        tail = (failed[0][0] / "train.log").read_text(encoding="utf-8", errors="replace").strip().splitlines()[-5:]
+        raise RuntimeError(f"ensemble member(s) failed: " + ", ".join(f"{d} (exit {rc})" for d, rc in failed)
+                           + f"; see each train.log. The end of {failed[0][0] / 'train.log'}:\n  " + "\n  ".join(tail))
+    stats = []
+    for d in dirs:
+        stats.append(json.loads((d / "stats.json").read_text(encoding="utf-8")))
+        (d / "job.pkl").unlink(missing_ok=True)
+        (d / "progress.json").unlink(missing_ok=True)
+    return stats
+
+
+def _member_main(job_path: str) -> None:
+    """One member's training, in its own process (see `_members_side_by_side`)."""
+    import pickle
+    job = pickle.loads(Path(job_path).read_bytes())
+    d = job["out_dir"]
+    stats = fine_tune(job["cfg"], job["train_docs"], job["dev_docs"], d, job["resume"], progress=d / "progress.json")[2]
+    (d / "stats.json").write_text(json.dumps(stats, indent=2), encoding="utf-8")
 
 
 def save_config(cfg: TrainConfig, out_dir: Path) -> None:
@@ -569,8 +690,7 @@ def train_and_evaluate(cfg: TrainConfig, train_gold: list[Document], test_gold: 
     assert not overlap, f"held-out articles in training data: {overlap}"
     save_config(cfg, out_dir)
     train_docs = training_documents(cfg, train_gold, log)
-    model, tok, stats = fine_tune(cfg, train_docs, test_gold if cfg.early_stopping_patience else [], out_dir,
-                                  resume, log)
+    model, tok, stats = fit(cfg, train_docs, test_gold if cfg.early_stopping_patience else [], out_dir, resume, log)
     pre = Preprocessing.from_dict(cfg.preprocessing)
     rec = TorchRecognizer(model, tok, pre, cfg.max_length, cfg.stride)
     metrics = {"training": stats, "heldout_ids": [d.id for d in test_gold]}
@@ -599,10 +719,14 @@ def cross_validate(cfg: TrainConfig, out_dir: Path, log=print) -> dict:
         log(f"--- fold {k + 1}/{len(gold)}: test {test.id}")
         fold_dir = out_dir / f"fold-{k + 1}"
         save_config(fold_cfg, fold_dir)
-        model, tok, stats = fine_tune(fold_cfg, training_documents(fold_cfg, train, log), [], fold_dir, log=log)
+        model, tok, stats = fit(fold_cfg, training_documents(fold_cfg, train, log), [], fold_dir, log=log)
         rec = TorchRecognizer(model, tok, Preprocessing.from_dict(cfg.preprocessing), cfg.max_length, cfg.stride)
         pred = rec.predict([test.text])[0]
         pooled_pred[test.id] = pred
         folds[test.id] = {"metrics": score([test], {test.id: pred}), "training": stats}
         shutil.rmtree(fold_dir, ignore_errors=True)  # fold models are not kept
     return {"folds": folds, "pooled": score(gold, pooled_pred)}
+
+
+if __name__ == "__main__":  # one ensemble member's process: python -m military_ner.training JOB
+    _member_main(sys.argv[1])
