@@ -4,7 +4,8 @@
 #    early stopping off, so no run looks at its held-out article while training), and
 #  - extra training seeds of the run that holds out the config's article (the generated data stays:
 #    another data seed means another offline base, which runs side by side must not rebuild).
-# Every run also scores the real-news dev set. scripts/pool_runs.py then pools them into
+# A config with `members: N` (the offline one: 2) makes every run N members, one after another on a
+# GPU; add members=1 to time single models. Every run also scores the real-news dev set. scripts/pool_runs.py then pools them into
 # OUT_ROOT/report.md.
 #
 #   bash scripts/parallel_runs.sh OUT_ROOT [train.py key=value overrides...]
