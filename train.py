@@ -25,8 +25,8 @@ from pathlib import Path
 from military_ner.annotations import load_gold
 from military_ner.evaluation import summary_line, table_md, write_json, write_run_report
 from military_ner.modeling import ModelLoadError
-from military_ner.training import (command_line, cross_validate, ensure_base, load_config, parse_overrides,
-                                   repo_path, train_and_evaluate)
+from military_ner.training import (MemberError, command_line, cross_validate, ensure_base, load_config,
+                                   parse_overrides, repo_path, train_and_evaluate)
 
 # ---- options and config: defaults (TrainConfig) <- YAML <- flags <- key=value
 parser = argparse.ArgumentParser(description="Fine-tune a military-entity token classifier.")
@@ -91,7 +91,7 @@ try:
 
     # ---- data, fine-tuning, evaluation
     metrics = train_and_evaluate(cfg, train_gold, heldout, out_dir, resume=args.resume)
-except ModelLoadError as exc:
+except (ModelLoadError, MemberError) as exc:
     sys.exit(f"error: {exc}")
 
 # ---- reports: the run directory, and a copy under eval/

@@ -437,6 +437,10 @@ def set_dropout(model, rate: float) -> int:
     return len(layers)
 
 
+class MemberError(RuntimeError):
+    """An ensemble member's training process failed; the message ends with its log's last lines."""
+
+
 def progress_callback(path: Path):
     """A Trainer callback that writes {"step", "max_steps"} to `path` at each log event, so the
     process training several members side by side can show one progress bar for all of them."""
@@ -589,7 +593,7 @@ def _members_side_by_side(cfgs: list[TrainConfig], train_docs, dev_docs, dirs: l
         f"{[c.seed for c in cfgs]}; each one's output in {dirs[0].parent}/N/train.log")
     bar = tqdm(total=None, unit="step", desc="members")
     try:
-        while any(p.poll() is None for p in procs):
+        while any(p.poll() is None for p in procs) and not any(p.poll() for p in procs):  # until all end or one fails
             time.sleep(2)
             done, per_member = 0, 0
             for d in dirs:
@@ -607,14 +611,15 @@ def _members_side_by_side(cfgs: list[TrainConfig], train_docs, dev_docs, dirs: l
         raise
     finally:
         bar.close()
-    failed = [(d, p.returncode) for d, p in zip(dirs, procs) if p.returncode != 0]
+    failed = [(d, p.returncode) for d, p in zip(dirs, procs) if p.poll() not in (None, 0)]
     if failed:
         for p in procs:
             if p.poll() is None:
                 p.terminate()
-        tail = (failed[0][0] / "train.log").read_text(encoding="utf-8", errors="replace").strip().splitlines()[-5:]
-        raise RuntimeError(f"ensemble member(s) failed: " + ", ".join(f"{d} (exit {rc})" for d, rc in failed)
-                           + f"; see each train.log. The end of {failed[0][0] / 'train.log'}:\n  " + "\n  ".join(tail))
+                p.wait()
+        tail = (failed[0][0] / "train.log").read_text(encoding="utf-8", errors="replace").strip().splitlines()[-8:]
+        raise MemberError("ensemble member(s) failed: " + ", ".join(f"{d} (exit {rc})" for d, rc in failed)
+                          + f"; any still running were stopped. The end of {failed[0][0] / 'train.log'}:\n  " + "\n  ".join(tail))
     stats = []
     for d in dirs:
         stats.append(json.loads((d / "stats.json").read_text(encoding="utf-8")))

@@ -100,3 +100,12 @@ def test_a_single_model_trained_over_an_ensemble_replaces_it(ensemble_run, gold,
     model, _, _ = fit(cfg, gold, [], copy, log=lambda *a: None)
     assert not (copy / "ensemble.json").exists() and not (copy / "members").exists()
     assert not isinstance(model, MeanProbability) and not isinstance(load_checkpoint(str(copy), False)[0], MeanProbability)
+
+
+def test_a_failing_member_stops_the_others_and_its_log_says_why(gold, tmp_path, root):
+    from military_ner.training import MemberError, fit, load_config
+    cfg = load_config(root / "configs/smoke.yaml", {"model": str(tmp_path / "no-base"), "build_base": False,
+                                                   "members": 2, "threads": 2, "generated_docs": 0})
+    with pytest.raises(MemberError, match="could not load the checkpoint") as err:
+        fit(cfg, gold, [], tmp_path / "run", log=lambda *a: None)
+    assert "train.log" in str(err.value) and not (tmp_path / "run" / "ensemble.json").exists()
