@@ -68,11 +68,15 @@ class TrainConfig:
     keep_last_step: bool = False    # with weight_average: also save the last step's weights in last-step/
     seed: int = 42
     members: int = 1                # models fine-tuned with seeds seed, seed+1, ...; their mean probability predicts
+    member_data: str = "shared"     # "own": member k also draws its generated articles with generated_seed + k
     eval_every: int = 100           # steps between dev evaluations / checkpoints
     early_stopping_patience: int = 4  # evaluations without dev F1 gain before stopping (needs held-out gold)
     threads: int = 0                # torch CPU threads (0 = all cores)
     precision: str = "auto"         # training math: auto (GPU bf16/fp16, CPU fp32), fp32, or bf16 (autocast, CPU too)
     log_every: int = 20
+
+
+MEMBER_DATA = ("shared", "own")
 
 
 def _coerce(name: str, value, default):
@@ -124,6 +128,8 @@ def load_config(path: str | Path | None, overrides: dict | None = None) -> Train
     if cfg.weight_average and cfg.early_stopping_patience and cfg.heldout:
         raise ValueError("weight_average and early_stopping_patience both choose the weights to save; "
                          "set one of them to 0")
+    if cfg.member_data not in MEMBER_DATA:
+        raise ValueError(f"config key 'member_data' is one of {', '.join(MEMBER_DATA)}, got {cfg.member_data!r}")
     if cfg.members < 1:
         raise ValueError(f"config key 'members' is how many models to train and average, at least 1, got {cfg.members}")
     if cfg.keep_last_step and not cfg.weight_average:
@@ -530,36 +536,43 @@ def fine_tune(cfg: TrainConfig, train_docs: list[Document], dev_docs: list[Docum
     return saved.to(trainer.model.device), tok, stats
 
 
-def fit(cfg: TrainConfig, train_docs: list[Document], dev_docs: list[Document], out_dir: Path,
+def fit(cfg: TrainConfig, train_gold: list[Document], dev_docs: list[Document], out_dir: Path,
         resume: bool = False, log=print):
-    """`fine_tune`, or with `cfg.members` > 1 that many members (seeds seed, seed+1, ...) saved
-    under `out_dir/members/` and returned as one `ensemble.MeanProbability` model. On a CPU the
-    members train side by side in their own processes, the threads shared out among them (a
-    step at one thread is well over half as fast as at two); on a GPU one after the other."""
+    """`fine_tune` on `training_documents(cfg, train_gold)`, or with `cfg.members` > 1 that many
+    members (seeds seed, seed+1, ...; with `member_data: own` generated_seed + k too) saved under
+    `out_dir/members/` and returned as one `ensemble.MeanProbability` model. On a CPU the members
+    train side by side in their own processes, the threads shared out among them (a step at one
+    thread is well over half as fast as at two); on a GPU one after the other."""
     import torch
     ensemble_file = out_dir / "ensemble.json"
     if cfg.members <= 1:
         ensemble_file.unlink(missing_ok=True)  # an older ensemble run in this directory is replaced, not loaded
         shutil.rmtree(out_dir / "members", ignore_errors=True)
-        return fine_tune(cfg, train_docs, dev_docs, out_dir, resume, log)
+        return fine_tune(cfg, training_documents(cfg, train_gold, log), dev_docs, out_dir, resume, log)
     from .ensemble import write_ensemble
     from .modeling import load_checkpoint, save_preprocessing
     ensemble_file.unlink(missing_ok=True)  # not an ensemble until every member is saved
     for stale in ("config.json", "model.safetensors"):  # a single model trained here before
         (out_dir / stale).unlink(missing_ok=True)
     dirs = [out_dir / "members" / str(k) for k in range(cfg.members)]
-    cfgs = [dataclasses.replace(cfg, seed=cfg.seed + k, members=1) for k in range(cfg.members)]
+    own = cfg.member_data == "own"
+    cfgs = [dataclasses.replace(cfg, seed=cfg.seed + k, members=1, generated_seed=cfg.generated_seed + k * own)
+            for k in range(cfg.members)]
+    shared = None if own else training_documents(cfg, train_gold, log)
     t0 = time.time()
     if torch.cuda.is_available():
         stats = []
         for k, (member_cfg, d) in enumerate(zip(cfgs, dirs)):
             log(f"--- member {k + 1}/{cfg.members}: seed {member_cfg.seed}")
             save_config(member_cfg, d)
-            stats.append(fine_tune(member_cfg, train_docs, dev_docs, d, resume, log)[2])
+            docs = shared or training_documents(member_cfg, train_gold, log)
+            stats.append(fine_tune(member_cfg, docs, dev_docs, d, resume, log)[2])
     else:
         threads = max(1, (cfg.threads or os.cpu_count() or 1) // cfg.members)
         cfgs = [dataclasses.replace(c, threads=threads) for c in cfgs]
-        stats = _members_side_by_side(cfgs, train_docs, dev_docs, dirs, resume, log)
+        if own:
+            log(f"each member draws its own generated articles (generated_seed {[c.generated_seed for c in cfgs]})")
+        stats = _members_side_by_side(cfgs, shared, train_gold, dev_docs, dirs, resume, log)
     _, tok = load_checkpoint(str(dirs[0]), for_training=False)
     tok.save_pretrained(str(out_dir))
     save_preprocessing(out_dir, Preprocessing.from_dict(cfg.preprocessing), cfg.max_length, cfg.stride)
@@ -571,10 +584,11 @@ def fit(cfg: TrainConfig, train_docs: list[Document], dev_docs: list[Document], 
     return model.to("cuda" if torch.cuda.is_available() else "cpu"), tok, combined
 
 
-def _members_side_by_side(cfgs: list[TrainConfig], train_docs, dev_docs, dirs: list[Path], resume: bool,
+def _members_side_by_side(cfgs: list[TrainConfig], train_docs, train_gold, dev_docs, dirs: list[Path], resume: bool,
                           log=print) -> list[dict]:
     """Train each member in its own Python process (`python -m military_ner.training JOB`), its
-    output in `DIR/train.log`; one progress bar over all of them. Returns each member's stats."""
+    output in `DIR/train.log`; one progress bar over all of them. `train_docs` None: each member
+    makes its own from `train_gold`. Returns each member's stats."""
     import pickle
     import subprocess
 
@@ -584,8 +598,8 @@ def _members_side_by_side(cfgs: list[TrainConfig], train_docs, dev_docs, dirs: l
         save_config(cfg, d)
         job = d / "job.pkl"
         (d / "progress.json").unlink(missing_ok=True)
-        job.write_bytes(pickle.dumps({"cfg": cfg, "train_docs": train_docs, "dev_docs": dev_docs, "out_dir": d,
-                                      "resume": resume}))
+        job.write_bytes(pickle.dumps({"cfg": cfg, "train_docs": train_docs, "train_gold": train_gold,
+                                      "dev_docs": dev_docs, "out_dir": d, "resume": resume}))
         with open(d / "train.log", "w", encoding="utf-8") as out:
             procs.append(subprocess.Popen([sys.executable, "-m", "military_ner.training", str(job)], stdout=out,
                                           stderr=subprocess.STDOUT, cwd=str(ROOT)))
@@ -632,8 +646,9 @@ def _member_main(job_path: str) -> None:
     """One member's training, in its own process (see `_members_side_by_side`)."""
     import pickle
     job = pickle.loads(Path(job_path).read_bytes())
-    d = job["out_dir"]
-    stats = fine_tune(job["cfg"], job["train_docs"], job["dev_docs"], d, job["resume"], progress=d / "progress.json")[2]
+    d, cfg = job["out_dir"], job["cfg"]
+    docs = job["train_docs"] or training_documents(cfg, job["train_gold"])
+    stats = fine_tune(cfg, docs, job["dev_docs"], d, job["resume"], progress=d / "progress.json")[2]
     (d / "stats.json").write_text(json.dumps(stats, indent=2), encoding="utf-8")
 
 
@@ -694,8 +709,7 @@ def train_and_evaluate(cfg: TrainConfig, train_gold: list[Document], test_gold: 
     overlap = {d.id for d in train_gold} & {d.id for d in test_gold}
     assert not overlap, f"held-out articles in training data: {overlap}"
     save_config(cfg, out_dir)
-    train_docs = training_documents(cfg, train_gold, log)
-    model, tok, stats = fit(cfg, train_docs, test_gold if cfg.early_stopping_patience else [], out_dir, resume, log)
+    model, tok, stats = fit(cfg, train_gold, test_gold if cfg.early_stopping_patience else [], out_dir, resume, log)
     pre = Preprocessing.from_dict(cfg.preprocessing)
     rec = TorchRecognizer(model, tok, pre, cfg.max_length, cfg.stride)
     metrics = {"training": stats, "heldout_ids": [d.id for d in test_gold]}
@@ -724,7 +738,7 @@ def cross_validate(cfg: TrainConfig, out_dir: Path, log=print) -> dict:
         log(f"--- fold {k + 1}/{len(gold)}: test {test.id}")
         fold_dir = out_dir / f"fold-{k + 1}"
         save_config(fold_cfg, fold_dir)
-        model, tok, stats = fit(fold_cfg, training_documents(fold_cfg, train, log), [], fold_dir, log=log)
+        model, tok, stats = fit(fold_cfg, train, [], fold_dir, log=log)
         rec = TorchRecognizer(model, tok, Preprocessing.from_dict(cfg.preprocessing), cfg.max_length, cfg.stride)
         pred = rec.predict([test.text])[0]
         pooled_pred[test.id] = pred

@@ -19,7 +19,7 @@ def ensemble_run(tiny_run, gold, tmp_path_factory, root):
         "model": str(tiny_run.parent / "base"), "build_base": False, "max_steps": 30, "eval_every": 1000,
         "early_stopping_patience": 0, "lr": 0.003, "generated_docs": 0, "members": 2, "threads": 2})
     out = tmp_path_factory.mktemp("ensemble") / "run"
-    model, tok, stats = fit(cfg, gold * 2, [], out, log=lambda *a: None)
+    model, tok, stats = fit(cfg, gold, [], out, log=lambda *a: None)
     return out, model, stats
 
 
@@ -109,3 +109,19 @@ def test_a_failing_member_stops_the_others_and_its_log_says_why(gold, tmp_path, 
     with pytest.raises(MemberError, match="could not load the checkpoint") as err:
         fit(cfg, gold, [], tmp_path / "run", log=lambda *a: None)
     assert "train.log" in str(err.value) and not (tmp_path / "run" / "ensemble.json").exists()
+
+
+def test_members_with_their_own_data_draw_their_own_generated_articles(tiny_run, gold, tmp_path, root):
+    from military_ner.training import fit, load_config
+    cfg = load_config(root / "configs/smoke.yaml", {
+        "model": str(tiny_run.parent / "base"), "build_base": False, "max_steps": 2, "eval_every": 1000,
+        "early_stopping_patience": 0, "generated_docs": 3, "members": 2, "threads": 2, "member_data": "own"})
+    _, _, stats = fit(cfg, gold, [], tmp_path / "run", log=lambda *a: None)
+    import yaml
+    seeds = [yaml.safe_load((tmp_path / "run" / "members" / str(k) / "config.yaml").read_text())["generated_seed"]
+             for k in range(2)]
+    assert seeds == [1, 2] and [m["seed"] for m in stats["members"]] == [42, 43]
+    for k in range(2):
+        assert "3 generated articles" in (tmp_path / "run" / "members" / str(k) / "train.log").read_text()
+    with pytest.raises(ValueError, match="'member_data'"):
+        load_config(root / "configs/smoke.yaml", {"member_data": "mine"})
