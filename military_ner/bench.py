@@ -166,7 +166,8 @@ def bench(run_dir: str | None, out_dir: Path, quick: bool = False, base_shape: b
     seconds, min_runs = (2.0, 3) if quick else (12.0, 5)
     if not run_dir and not base_shape:
         raise ValueError("nothing to benchmark: pass --model RUN_DIR, or drop --no-base")
-    if run_dir and (Path(run_dir) / "ensemble.json").exists():
+    from .modeling import is_ensemble
+    if run_dir and is_ensemble(run_dir):
         raise ValueError(f"{run_dir} is an ensemble: the benchmark times one network; pass one member "
                          f"({Path(run_dir) / 'members' / '0'}), or time whole bundles with scripts/bundle_speed.py")
     command = "military-ner " + " ".join(sys.argv[1:]) if sys.argv and "bench" in sys.argv else "bench(...)"

@@ -20,16 +20,12 @@ from pathlib import Path
 import torch
 from transformers.modeling_outputs import TokenClassifierOutput
 
-ENSEMBLE_FILE = "ensemble.json"
+from .modeling import ENSEMBLE_FILE
 COMBINE = "log of the mean of the members' softmax probabilities (a softmax of it gives that mean)"
 
 
 class EnsembleError(ValueError):
     pass
-
-
-def is_ensemble(path: str | Path) -> bool:
-    return (Path(path) / ENSEMBLE_FILE).is_file()
 
 
 def member_dirs(path: str | Path) -> list[Path]:

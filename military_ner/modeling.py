@@ -21,6 +21,7 @@ from .text import Preprocessing, model_words
 from .windows import WordEncoder, decode, make_windows, merge_word_logits, pad_batch
 
 PREPROCESSING_FILE = "preprocessing.json"
+ENSEMBLE_FILE = "ensemble.json"   # lists an ensemble run directory's members (ensemble.py)
 ID2LABEL = dict(enumerate(LABELS))
 LABEL2ID = {v: k for k, v in ID2LABEL.items()}
 
@@ -59,7 +60,7 @@ def load_checkpoint(name: str, for_training: bool = True, **extra):
     kwargs.update(extra)
     path = Path(name)
     local = path.exists()
-    if local and (path / "ensemble.json").is_file():
+    if local and is_ensemble(path):
         return _load_ensemble(path, for_training, kwargs)
     if not local and (name.startswith((".", "/", "~")) or name.startswith("models" + os.sep) or name.count("/") > 1):
         raise ModelLoadError(f"no such model directory: {name}\n" + _advice(name))
@@ -82,13 +83,18 @@ def load_checkpoint(name: str, for_training: bool = True, **extra):
     return model, tok
 
 
+def is_ensemble(path: str | Path) -> bool:
+    """Whether `path` is an ensemble run directory (members/ and ensemble.json, `ensemble.py`)."""
+    return (Path(path) / ENSEMBLE_FILE).is_file()
+
+
 def _load_ensemble(path: Path, for_training: bool, kwargs: dict):
     """The members of an ensemble run directory as one `MeanProbability` model."""
     from transformers import AutoModelForTokenClassification, AutoTokenizer
 
     from .ensemble import EnsembleError, MeanProbability, member_dirs
     if for_training:
-        raise ModelLoadError(f"{path} is an ensemble run directory (ensemble.json); fine-tune one of its members "
+        raise ModelLoadError(f"{path} is an ensemble run directory ({ENSEMBLE_FILE}); fine-tune one of its members "
                              f"instead, e.g. --model {path / 'members' / '0'}")
     try:
         members = [AutoModelForTokenClassification.from_pretrained(str(d), **kwargs) for d in member_dirs(path)]

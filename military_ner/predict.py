@@ -344,7 +344,8 @@ def load_model(model: str, precision: str | None, batch_size: int, threads: int 
         from .runtime import Recognizer
         rec = Recognizer.load(path, precision, threads=threads, spinning=spinning, batch_size=batch_size)
         return rec, f"ONNX bundle {path}, {rec.precision_reason}"
-    if not (path / "config.json").exists() and not (path / "ensemble.json").exists():
+    from .modeling import is_ensemble
+    if not (path / "config.json").exists() and not is_ensemble(path):
         raise ValueError(f"{model}: neither a bundle (bundle.json) nor a training run directory (config.json, "
                          "or ensemble.json for several members); "
                          "pass the directory written by `military-ner export` or by train.py")

@@ -544,13 +544,15 @@ def fit(cfg: TrainConfig, train_gold: list[Document], dev_docs: list[Document], 
     train side by side in their own processes, the threads shared out among them (a step at one
     thread is well over half as fast as at two); on a GPU one after the other."""
     import torch
-    ensemble_file = out_dir / "ensemble.json"
+    from .modeling import ENSEMBLE_FILE, load_checkpoint, save_preprocessing
+    ensemble_file = out_dir / ENSEMBLE_FILE
     if cfg.members <= 1:
         ensemble_file.unlink(missing_ok=True)  # an older ensemble run in this directory is replaced, not loaded
         shutil.rmtree(out_dir / "members", ignore_errors=True)
         return fine_tune(cfg, training_documents(cfg, train_gold, log), dev_docs, out_dir, resume, log)
+    from transformers import AutoTokenizer
+
     from .ensemble import write_ensemble
-    from .modeling import load_checkpoint, save_preprocessing
     ensemble_file.unlink(missing_ok=True)  # not an ensemble until every member is saved
     for stale in ("config.json", "model.safetensors"):  # a single model trained here before
         (out_dir / stale).unlink(missing_ok=True)
@@ -559,8 +561,8 @@ def fit(cfg: TrainConfig, train_gold: list[Document], dev_docs: list[Document], 
     cfgs = [dataclasses.replace(cfg, seed=cfg.seed + k, members=1, generated_seed=cfg.generated_seed + k * own)
             for k in range(cfg.members)]
     shared = None if own else training_documents(cfg, train_gold, log)
-    t0 = time.time()
-    if torch.cuda.is_available():
+    t0, gpu = time.time(), torch.cuda.is_available()
+    if gpu:
         stats = []
         for k, (member_cfg, d) in enumerate(zip(cfgs, dirs)):
             log(f"--- member {k + 1}/{cfg.members}: seed {member_cfg.seed}")
@@ -573,15 +575,14 @@ def fit(cfg: TrainConfig, train_gold: list[Document], dev_docs: list[Document], 
         if own:
             log(f"each member draws its own generated articles (generated_seed {[c.generated_seed for c in cfgs]})")
         stats = _members_side_by_side(cfgs, shared, train_gold, dev_docs, dirs, resume, log)
-    _, tok = load_checkpoint(str(dirs[0]), for_training=False)
-    tok.save_pretrained(str(out_dir))
+    AutoTokenizer.from_pretrained(str(dirs[0])).save_pretrained(str(out_dir))
     save_preprocessing(out_dir, Preprocessing.from_dict(cfg.preprocessing), cfg.max_length, cfg.stride)
     write_ensemble(out_dir, dirs)
     model, tok = load_checkpoint(str(out_dir), for_training=False)
     keys = ("train_windows", "train_tokens", "steps", "precision")
     combined = {**{k: stats[0][k] for k in keys}, "train_seconds": round(time.time() - t0, 1),
                 "members": [{"seed": c.seed, **st} for c, st in zip(cfgs, stats)]}
-    return model.to("cuda" if torch.cuda.is_available() else "cpu"), tok, combined
+    return model.to("cuda" if gpu else "cpu"), tok, combined
 
 
 def _members_side_by_side(cfgs: list[TrainConfig], train_docs, train_gold, dev_docs, dirs: list[Path], resume: bool,

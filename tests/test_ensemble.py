@@ -9,6 +9,7 @@ import torch
 
 from military_ner.ensemble import COMBINE, MeanProbability
 from military_ner.modeling import ModelLoadError, TorchRecognizer, load_checkpoint
+from military_ner.windows import log_softmax
 
 
 @pytest.fixture(scope="module")
@@ -46,10 +47,9 @@ def test_the_ensemble_predicts_the_mean_of_its_members_probabilities(ensemble_ru
     from military_ner.text import model_words
     _, norm = model_words(gold[0].text, rec.pre)
     logits, has = rec.word_logits(norm)
-    probs = [np.exp(m.word_logits(norm)[0] - np.log(np.exp(m.word_logits(norm)[0]).sum(-1, keepdims=True)))
-             for m in members]
+    probs = [np.exp(log_softmax(m.word_logits(norm)[0])) for m in members]
     mean = (probs[0] + probs[1]) / 2
-    got = np.exp(logits) / np.exp(logits).sum(-1, keepdims=True)
+    got = np.exp(log_softmax(logits))
     np.testing.assert_allclose(got[has], mean[has], atol=1e-5)
     assert not np.allclose(probs[0][has], probs[1][has], atol=1e-3)  # the mean is not just one member
 
