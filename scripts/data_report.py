@@ -1,9 +1,10 @@
 """Counts per entity type in the gold and in generated data -> eval/data.md.
 
-    python scripts/data_report.py [--config configs/offline.yaml] [--generated N] [--seed S] [--filler F]
+    python scripts/data_report.py [--config configs/offline.yaml] [key=value ...]
 
-Uses the same generator call as training: `generated_docs`, `generated_seed` and
-`generated_filler` from the config unless given.
+The generated articles are the ones a training run with that config draws
+(`training.generated_documents`: its count, seed, filler and name/person noise); `key=value`
+overrides the config as on train.py's command line (`generated_docs=300 generated_seed=7`).
 """
 import argparse
 import sys
@@ -11,10 +12,9 @@ from collections import Counter
 from pathlib import Path
 
 from military_ner.annotations import load_gold
-from military_ner.data.generate import generate_documents
 from military_ner.schema import TYPES
 from military_ner.text import split_words
-from military_ner.training import load_config
+from military_ner.training import generated_documents, load_config, parse_overrides
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,20 +29,17 @@ def counts(docs):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--config", default="configs/offline.yaml")
-    ap.add_argument("--generated", type=int, help="generated articles (default: the config's generated_docs)")
-    ap.add_argument("--seed", type=int, help="generator seed (default: the config's generated_seed)")
-    ap.add_argument("--filler", type=float, help="filler sentences per article (default: the config's generated_filler)")
+    ap.add_argument("overrides", nargs="*", metavar="key=value", help="config overrides, as for train.py")
     args = ap.parse_args()
-    cfg = load_config(args.config)
-    n = cfg.generated_docs if args.generated is None else args.generated
-    seed = cfg.generated_seed if args.seed is None else args.seed
-    filler = cfg.generated_filler if args.filler is None else args.filler
+    cfg = load_config(args.config, parse_overrides(args.overrides))
     gold = load_gold(ROOT / "annotations", ROOT / "seeds")
-    gen = generate_documents(n, seed, filler=filler)
+    gen = generated_documents(cfg)
     rows = ["# Data report", "", "Produced by:", "", "    python " + " ".join(["scripts/data_report.py"] + sys.argv[1:]), "",
             "| data | documents | words (incl. punctuation) | " + " | ".join(TYPES) + " |",
             "| --- | ---: | ---: | " + " | ".join("---:" for _ in TYPES) + " |"]
-    for name, docs in (("gold (annotations/)", gold), (f"generated (seed {seed}, filler {filler:g})", gen)):
+    drawn = (f"generated (seed {cfg.generated_seed}, filler {cfg.generated_filler:g}, noise: names "
+             f"{cfg.generated_name_noise:g}, family {cfg.generated_person_noise:g}, given {cfg.generated_given_noise:g})")
+    for name, docs in (("gold (annotations/)", gold), (drawn, gen)):
         c, words, distinct = counts(docs)
         rows.append(f"| {name} | {len(docs)} | {words:,} | " + " | ".join(f"{c[t]:,} ({distinct[t]:,} distinct)" for t in TYPES) + " |")
     rows += ["", "Distinct = distinct surface strings of that type.", ""]
