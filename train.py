@@ -25,8 +25,8 @@ from pathlib import Path
 from military_ner.annotations import load_gold
 from military_ner.evaluation import summary_line, table_md, write_json, write_run_report
 from military_ner.modeling import ModelLoadError
-from military_ner.training import (MemberError, command_line, cross_validate, ensure_base, load_config,
-                                   parse_overrides, repo_path, train_and_evaluate)
+from military_ner.config import command_line, load_config, parse_overrides, repo_path
+from military_ner.training import MemberError, cross_validate, ensure_base, train_and_evaluate
 
 # ---- options and config: defaults (TrainConfig) <- YAML <- flags <- key=value
 parser = argparse.ArgumentParser(description="Fine-tune a military-entity token classifier.")

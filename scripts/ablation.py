@@ -101,7 +101,7 @@ def score(model_dir: Path, config: str, noise: str | None = None) -> dict:
     from military_ner.annotations import load_gold
     from military_ner.data.generate import generate_documents
     from military_ner.modeling import TorchRecognizer
-    from military_ner.training import load_config
+    from military_ner.config import load_config
     cfg = load_config(config)
     rec = TorchRecognizer.load(model_dir)
     generated = generate_documents(EVAL_DOCS, EVAL_SEED, filler=cfg.generated_filler)
@@ -125,7 +125,7 @@ def score(model_dir: Path, config: str, noise: str | None = None) -> dict:
 
 def run_config(model_dir: Path):
     """The config a training run saved beside its model, or None (an exported bundle has none)."""
-    from military_ner.training import load_config
+    from military_ner.config import load_config
     path = model_dir / "config.yaml"
     return load_config(path) if path.exists() else None
 

@@ -20,7 +20,8 @@ sys.path.insert(0, str(ROOT / "scripts"))
 from bench_training import fine_tuning_setup, fine_tuning_step, in_turns  # noqa: E402
 
 from military_ner.evaluation import write_json  # noqa: E402
-from military_ner.training import ensure_base, length_grouped_order, load_config, parse_overrides, repo_path  # noqa: E402
+from military_ner.config import load_config, parse_overrides, repo_path  # noqa: E402
+from military_ner.training import ensure_base, length_grouped_order  # noqa: E402
 
 
 def main():

@@ -21,8 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from military_ner.evaluation import write_json  # noqa: E402
-from military_ner.training import (Collator, encode, ensure_base, length_grouped_order, load_config,  # noqa: E402
-                                   parse_overrides, repo_path, training_documents)
+from military_ner.config import load_config, parse_overrides, repo_path  # noqa: E402
+from military_ner.training import Collator, encode, ensure_base, length_grouped_order, training_documents  # noqa: E402
 
 
 def in_turns(variants: dict, rounds: int, steps: int) -> dict:

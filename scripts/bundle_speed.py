@@ -42,7 +42,7 @@ for b, rec, s in zip(args.bundles, recs, seconds):
     rows.append({"bundle": b, "members": info["source"].get("members", 1), "precision": rec.precision,
                  "median_seconds": round(med, 3), "words_per_second": round(words / med)})
 first = rows[0]["words_per_second"]
-lines = [f"# Words per second of whole bundles", "", "Produced by:", "", "    python " + " ".join(sys.argv), "",
+lines = ["# Words per second of whole bundles", "", "Produced by:", "", "    python " + " ".join(sys.argv), "",
          f"{args.articles} generated articles (seed 9001, {words} words), {args.rounds} rounds in turns, "
          f"{cores()} ONNX threads; median round.", "",
          "| bundle | members | precision | median s | words/s | x first |", "| --- | ---: | --- | ---: | ---: | ---: |"]

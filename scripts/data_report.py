@@ -14,7 +14,8 @@ from pathlib import Path
 from military_ner.annotations import load_gold
 from military_ner.schema import TYPES
 from military_ner.text import split_words
-from military_ner.training import generated_documents, load_config, parse_overrides
+from military_ner.config import load_config, parse_overrides
+from military_ner.training import generated_documents
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -25,7 +25,7 @@ echo "$(( $(ls annotations/*.conll | wc -l) + $(wc -w <<<"$SEEDS") )) runs, $JOB
 export HF_HUB_OFFLINE=1 PYTHONUNBUFFERED=1
 
 # the offline base once, before the runs start, so they never build it side by side
-"$PYTHON" -c "import sys; from military_ner.training import ensure_base, load_config, parse_overrides
+"$PYTHON" -c "import sys; from military_ner.config import load_config, parse_overrides; from military_ner.training import ensure_base
 ensure_base(load_config(sys.argv[1], parse_overrides(sys.argv[2:])))" "$CONFIG" "$@"
 
 pids=(); names=()

@@ -23,7 +23,8 @@ def tiny_run(tmp_path_factory, gold):
     tests (service, runtime parity), never for scores. Built once per test session."""
     from military_ner.offline import BaseSpec, build_base
     from military_ner.text import Preprocessing
-    from military_ner.training import fine_tune, load_config
+    from military_ner.config import load_config
+    from military_ner.training import fine_tune
 
     tmp = tmp_path_factory.mktemp("tiny")
     cfg = load_config(ROOT / "configs/smoke.yaml", {

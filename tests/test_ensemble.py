@@ -15,7 +15,8 @@ from military_ner.windows import log_softmax
 @pytest.fixture(scope="module")
 def ensemble_run(tiny_run, gold, tmp_path_factory, root):
     """Two members fine-tuned from the tiny run's base, side by side in their own processes."""
-    from military_ner.training import fit, load_config
+    from military_ner.config import load_config
+    from military_ner.training import fit
     cfg = load_config(root / "configs/smoke.yaml", {
         "model": str(tiny_run.parent / "base"), "build_base": False, "max_steps": 30, "eval_every": 1000,
         "early_stopping_patience": 0, "lr": 0.003, "generated_docs": 0, "members": 2, "threads": 2})
@@ -84,13 +85,14 @@ def test_an_ensemble_cannot_be_fine_tuned_and_a_missing_member_says_what_to_do(e
 
 
 def test_members_must_be_at_least_one(root):
-    from military_ner.training import load_config
+    from military_ner.config import load_config
     with pytest.raises(ValueError, match="'members'"):
         load_config(root / "configs/smoke.yaml", {"members": 0})
 
 
 def test_a_single_model_trained_over_an_ensemble_replaces_it(ensemble_run, gold, tmp_path, root, tiny_run):
-    from military_ner.training import fit, load_config
+    from military_ner.config import load_config
+    from military_ner.training import fit
     out, _, _ = ensemble_run
     copy = tmp_path / "run"
     shutil.copytree(out, copy)
@@ -103,7 +105,8 @@ def test_a_single_model_trained_over_an_ensemble_replaces_it(ensemble_run, gold,
 
 
 def test_a_failing_member_stops_the_others_and_its_log_says_why(gold, tmp_path, root):
-    from military_ner.training import MemberError, fit, load_config
+    from military_ner.config import load_config
+    from military_ner.training import MemberError, fit
     cfg = load_config(root / "configs/smoke.yaml", {"model": str(tmp_path / "no-base"), "build_base": False,
                                                    "members": 2, "threads": 2, "generated_docs": 0})
     with pytest.raises(MemberError, match="could not load the checkpoint") as err:
@@ -112,7 +115,8 @@ def test_a_failing_member_stops_the_others_and_its_log_says_why(gold, tmp_path, 
 
 
 def test_members_with_their_own_data_draw_their_own_generated_articles(tiny_run, gold, tmp_path, root):
-    from military_ner.training import fit, load_config
+    from military_ner.config import load_config
+    from military_ner.training import fit
     cfg = load_config(root / "configs/smoke.yaml", {
         "model": str(tiny_run.parent / "base"), "build_base": False, "max_steps": 2, "eval_every": 1000,
         "early_stopping_patience": 0, "generated_docs": 3, "members": 2, "threads": 2, "member_data": "own"})

@@ -40,7 +40,7 @@ def test_int8_gate_documents_are_the_gold_plus_articles_no_training_run_draws(go
     assert record["gold"] == len(gold) and record["generated"] == 3
     assert [d.text for d in ex.int8_gate_documents(gold, 3)[0]] == [d.text for d in docs]  # the same every time
     from military_ner.data.generate import generate_documents
-    from military_ner.training import TrainConfig
+    from military_ner.config import TrainConfig
     seed = TrainConfig().generated_seed
     noise = {k: v for k, v in ex.INT8_GENERATED_SETTINGS.items() if k != "seed"}
     drawn = {d.text for d in generate_documents(50, seed, **noise)}  # the first training articles, drawn alike

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from military_ner.training import load_config, parse_overrides
+from military_ner.config import load_config, parse_overrides
 
 PY = sys.executable
 

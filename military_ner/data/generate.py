@@ -259,8 +259,8 @@ def _given_names(split: str) -> dict[str, tuple[str, ...]]:
     arab_origins = {c.names for c in g.countries.values() if c.host}
     keep = set(_family_names(split)).union(*(g.names[k].male + g.names[k].female for k in arab_origins))
     out: dict[str, tuple[str, ...]] = {}
-    for o in g.names.values():
-        for names in (o.male, o.female):
+    for origin in g.names.values():
+        for names in (origin.male, origin.female):
             for n in names:
                 if len(n) >= 3 and " " not in n and n not in keep:
                     out.setdefault(n, names)  # a name of several origins splices with its first one's
