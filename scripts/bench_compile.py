@@ -8,7 +8,6 @@ shares the eager one's weights and optimizer. Compilation happens in an untimed 
 `--warmup` batches of different lengths; then both are timed in turns. One thread by default: each
 of the shipped recipe's two members trains at one thread. Writes eval/bench-training/compile.{md,json}.
 """
-import argparse
 import sys
 import time
 from pathlib import Path
@@ -17,29 +16,19 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from bench_training import fine_tuning_setup, fine_tuning_step, in_turns  # noqa: E402
+from bench_training import bench_arguments, bench_config, fine_tuning_setup, fine_tuning_step, in_turns  # noqa: E402
 
 from military_ner.evaluation import write_json  # noqa: E402
-from military_ner.config import load_config, parse_overrides, repo_path  # noqa: E402
-from military_ner.training import ensure_base, length_grouped_order  # noqa: E402
+from military_ner.config import repo_path  # noqa: E402
+from military_ner.training import length_grouped_order  # noqa: E402
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--config", default="configs/offline.yaml")
-    ap.add_argument("--docs", type=int, default=600, help="generated articles to cut windows from")
-    ap.add_argument("--steps", type=int, default=10, help="timed steps per turn")
-    ap.add_argument("--rounds", type=int, default=4, help="turns per variant")
+    ap = bench_arguments(__doc__.splitlines()[0], rounds=4, threads=1)
     ap.add_argument("--warmup", type=int, default=12, help="untimed compiled steps before timing")
-    ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--out", default="eval/bench-training")
-    ap.add_argument("overrides", nargs="*", help="key=value config overrides")
     args = ap.parse_args()
+    cfg = bench_config(args)
     import torch
-    torch.set_num_threads(args.threads)
-    torch.manual_seed(0)
-    cfg = load_config(args.config, {**parse_overrides(args.overrides), "generated_docs": args.docs})
-    ensure_base(cfg)
     model, rows, opt, collate = fine_tuning_setup(cfg)
     order = length_grouped_order([len(r["input_ids"]) for r in rows], cfg.batch_size, cfg.seed, 0)
     compiled = torch.compile(model, dynamic=True)

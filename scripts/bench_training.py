@@ -146,21 +146,32 @@ def mlm_heads(cfg, rounds: int, steps: int) -> dict:
 
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def bench_arguments(description: str, rounds: int, threads: int) -> argparse.ArgumentParser:
+    """The options every training benchmark shares (config, windows, turns, threads, output)."""
+    ap = argparse.ArgumentParser(description=description)
     ap.add_argument("--config", default="configs/offline.yaml")
     ap.add_argument("--docs", type=int, default=600, help="generated articles to cut windows from")
     ap.add_argument("--steps", type=int, default=10, help="timed steps per turn")
-    ap.add_argument("--rounds", type=int, default=6, help="turns per variant")
-    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--rounds", type=int, default=rounds, help="turns per variant")
+    ap.add_argument("--threads", type=int, default=threads)
     ap.add_argument("--out", default="eval/bench-training")
     ap.add_argument("overrides", nargs="*", help="key=value config overrides")
-    args = ap.parse_args()
+    return ap
+
+
+def bench_config(args):
+    """Threads and seed set, the config loaded with `--docs` generated articles, its base built if missing."""
     import torch
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     cfg = load_config(args.config, {**parse_overrides(args.overrides), "generated_docs": args.docs})
     ensure_base(cfg)
+    return cfg
+
+
+def main():
+    args = bench_arguments(__doc__.splitlines()[0], rounds=6, threads=2).parse_args()
+    cfg = bench_config(args)
     res = {"command": " ".join(["python", "scripts/bench_training.py", *sys.argv[1:]]), "config": args.config,
            "threads": args.threads, "steps_per_turn": args.steps, "rounds": args.rounds}
     setup = fine_tuning_setup(cfg)  # one model and one set of windows for both fine-tuning pairs
