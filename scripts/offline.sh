@@ -2,8 +2,8 @@
 # The main job, offline, on a fresh machine: set up, build the small base model from our own
 # text, fine-tune it, evaluate it (held-out gold article + real-news dev set, next to the
 # gazetteer baseline), export the gated ONNX bundle and predict on the seed articles.
-# About 28.5 minutes on 2 CPU cores from a fresh clone with the packages cached: 2 setting up, 2.3 building
-# the base, 23 training the two members side by side, 1 exporting (members=1: about 19.5 minutes).
+# 26.4 to 29.5 minutes on 2 CPU cores from a fresh clone with the packages cached: ~2 setting up, 2.1-2.3 building
+# the base, 21.5-24.5 training the two members side by side, ~1 exporting (members=1: about 19.5 minutes).
 # Extra arguments go to train.py (e.g. epochs=1, or epochs=3 with more time: CV 0.880 against 0.839 at 2.5).
 set -euo pipefail
 cd "$(dirname "$0")/.."
