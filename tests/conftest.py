@@ -1,3 +1,6 @@
+import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -9,6 +12,17 @@ SHARED = ROOT.parent / "shared"
 @pytest.fixture(scope="session")
 def root() -> Path:
     return ROOT
+
+
+@pytest.fixture(scope="session")
+def heavy_modules_after():
+    """Runs Python `code` in a fresh interpreter; returns the torch and transformers modules it left loaded."""
+    def run(code: str) -> list[str]:
+        probe = f"{code}\nimport sys; print(sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'transformers')))"
+        out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+        assert out.returncode == 0, out.stderr
+        return ast.literal_eval(out.stdout.strip().splitlines()[-1])
+    return run
 
 
 @pytest.fixture(scope="session")

@@ -25,13 +25,9 @@ def test_unknown_config_key_names_the_known_ones(root):
         load_config(root / "configs/smoke.yaml", {"epoch": 3})
 
 
-def test_reading_a_config_loads_neither_torch_nor_transformers(root):
-    code = ("import sys; from military_ner.config import load_config; "
-            f"load_config({str(root / 'configs/offline.yaml')!r}); "
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'transformers')))")
-    out = subprocess.run([PY, "-c", code], capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "[]"
+def test_reading_a_config_loads_neither_torch_nor_transformers(root, heavy_modules_after):
+    code = f"from military_ner.config import load_config; load_config({str(root / 'configs/offline.yaml')!r})"
+    assert heavy_modules_after(code) == []
 
 
 def test_wrong_config_type_is_an_error(root):
