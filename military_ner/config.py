@@ -55,6 +55,7 @@ class TrainConfig:
     weight_decay: float = 0.01
     input_mask: float = 0.0         # share of training sub-words shown as [MASK], labels kept (0 = none)
     input_mask_scope: str = "all"   # which sub-words input_mask may hide: "all", or "outside" (words labelled O)
+    subword_split: float = 0.0      # share of training words cut at a random point into more sub-words (0 = none)
     dropout: float = -1.0           # every dropout layer's rate while fine-tuning (-1 = the checkpoint's own)
     weight_average: float = 0.0     # save the mean of the weights over this last share of the steps (0 = last step's)
     keep_last_step: bool = False    # with weight_average: also save the last step's weights in last-step/
@@ -111,6 +112,8 @@ def load_config(path: str | Path | None, overrides: dict | None = None) -> Train
     Preprocessing.from_dict(cfg.preprocessing)  # validate now, not after an hour of training
     if not 0.0 <= cfg.input_mask < 1.0:
         raise ValueError(f"config key 'input_mask' is a share of the sub-words in [0, 1), got {cfg.input_mask}")
+    if not 0.0 <= cfg.subword_split < 1.0:
+        raise ValueError(f"config key 'subword_split' is a share of the words in [0, 1), got {cfg.subword_split}")
     if cfg.input_mask_scope not in MASK_SCOPES:
         raise ValueError(f"config key 'input_mask_scope' is one of {', '.join(MASK_SCOPES)}, got {cfg.input_mask_scope!r}")
     if cfg.precision not in PRECISIONS:

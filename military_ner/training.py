@@ -47,20 +47,75 @@ def training_documents(cfg: TrainConfig, train_gold: list[Document], log=print) 
     return docs
 
 
-def encode(docs: list[Document], tokenizer, pre: Preprocessing, max_length: int, stride: int):
-    """A datasets.Dataset of labelled windows (first sub-word labelled, rest ignored)."""
+class SubwordSplitter:
+    """Cuts a word at a random point into more WordPiece sub-words than the tokenizer's own encoding
+    (`subword_split` in the config): `الفرقاطة` may be shown as `الفر ##قاطة` instead of `الفرقاطة`.
+    A model that has seen a word only whole learns that word; shown its pieces now and then, it has to
+    read names it never saw from their parts too. Only words made of letters are cut; both sides are
+    encoded greedily longest-first from the vocabulary (the WordPiece rule), and a side that the
+    vocabulary cannot spell leaves the word as the tokenizer encoded it. Training data only: prediction
+    always uses the tokenizer's own encoding."""
+
+    def __init__(self, backend, share: float, seed: int):
+        model = backend.model
+        if type(model).__name__ != "WordPiece":
+            raise ValueError(f"subword_split needs a WordPiece tokenizer; this one is {type(model).__name__}: "
+                             f"set subword_split=0")
+        self.vocab = backend.get_vocab()
+        self.prefix = model.continuing_subword_prefix
+        self.normalizer = backend.normalizer
+        self.share = share
+        import numpy as np
+        self.rng = np.random.default_rng([seed, 2026])
+
+    def _greedy(self, text: str, first: bool) -> list[int] | None:
+        ids, i = [], 0
+        while i < len(text):
+            for j in range(len(text), i, -1):
+                piece = text[i:j] if first and i == 0 else self.prefix + text[i:j]
+                if piece in self.vocab:
+                    ids.append(self.vocab[piece])
+                    i = j
+                    break
+            else:
+                return None
+        return ids
+
+    def __call__(self, words: list[str], pieces: list[list[int]]) -> list[list[int]]:
+        out = []
+        for word, ids in zip(words, pieces):
+            if self.rng.random() < self.share:
+                w = self.normalizer.normalize_str(word) if self.normalizer else word
+                if len(w) > 1 and w.isalpha():
+                    k = int(self.rng.integers(1, len(w)))
+                    head, tail = self._greedy(w[:k], True), self._greedy(w[k:], False)
+                    if head is not None and tail is not None:
+                        ids = head + tail
+            out.append(ids)
+        return out
+
+
+def encode(docs: list[Document], tokenizer, pre: Preprocessing, max_length: int, stride: int,
+           subword_split: float = 0.0, seed: int = 0):
+    """A datasets.Dataset of labelled windows (first sub-word labelled, rest ignored); with
+    `subword_split`, that share of the words cut into more sub-words (`SubwordSplitter`)."""
     from datasets import Dataset
 
     from .modeling import LABEL2ID
     from .schema import spans_to_tags
-    enc = WordEncoder(tokenizer.backend_tokenizer, tokenizer.cls_token, tokenizer.sep_token, tokenizer.pad_token)
+    backend = tokenizer.backend_tokenizer
+    enc = WordEncoder(backend, tokenizer.cls_token, tokenizer.sep_token, tokenizer.pad_token)
+    split = SubwordSplitter(backend, subword_split, seed) if subword_split else None
     rows = {"input_ids": [], "labels": []}
     for d in docs:
         words, norm = model_words(d.text, pre)
         if not words:
             continue
         labels = [LABEL2ID[t] for t in spans_to_tags(words, d.entities, where=f"{d.id}: ")]
-        for win in make_windows(enc.word_ids(norm), max_length, stride, enc.cls_id, enc.sep_id):
+        pieces = enc.word_ids(norm)
+        if split:
+            pieces = split(norm, pieces)
+        for win in make_windows(pieces, max_length, stride, enc.cls_id, enc.sep_id):
             rows["input_ids"].append(win.input_ids)
             rows["labels"].append(window_labels(win, labels))
     return Dataset.from_dict(rows)
@@ -336,7 +391,7 @@ def fine_tune(cfg: TrainConfig, train_docs: list[Document], dev_docs: list[Docum
     model, tok = load_checkpoint(str(repo_path(cfg.model)) if repo_path(cfg.model).exists() else cfg.model)
     if cfg.dropout != -1.0:
         set_dropout(model, cfg.dropout)
-    train_ds = encode(train_docs, tok, pre, cfg.max_length, cfg.stride)
+    train_ds = encode(train_docs, tok, pre, cfg.max_length, cfg.stride, cfg.subword_split, cfg.seed)
     dev_ds = encode(dev_docs, tok, pre, cfg.max_length, cfg.stride) if dev_docs else None
     gpu = torch.cuda.is_available()
     precision = training_precision(cfg.precision, gpu, log)

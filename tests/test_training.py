@@ -352,6 +352,56 @@ def test_input_mask_changes_training_batches_only(root, smoke, tmp_path, monkeyp
     assert len(calls) == stats["steps"] == 6  # two evaluations ran and masked nothing
 
 
+def _wordpiece_tokenizer():
+    from tokenizers import Tokenizer, models, pre_tokenizers
+    from transformers import PreTrainedTokenizerFast
+    letters = "الفرقاطةكتيب"
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "الفرقاطة", "الكتيبة", "444", "##اطة"]
+    vocab += list(letters) + ["##" + c for c in letters]
+    tk = Tokenizer(models.WordPiece({t: i for i, t in enumerate(vocab)}, unk_token="[UNK]"))
+    tk.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    return PreTrainedTokenizerFast(tokenizer_object=tk, cls_token="[CLS]", sep_token="[SEP]", pad_token="[PAD]",
+                                   unk_token="[UNK]", mask_token="[MASK]")
+
+
+def test_subword_split_cuts_letter_words_into_pieces_that_spell_them():
+    from military_ner.training import SubwordSplitter
+    tok = _wordpiece_tokenizer()
+    words = ["الفرقاطة", "الكتيبة", "444"] * 200
+    pieces = [tok.backend_tokenizer.encode([w], is_pretokenized=True, add_special_tokens=False).ids for w in words]
+    assert pieces[:3] == [[5], [6], [7]]  # the tokenizer's own encoding: one sub-word each
+    cut = SubwordSplitter(tok.backend_tokenizer, 1.0, seed=0)(words, pieces)
+    for word, ids in zip(words, cut):
+        toks = tok.convert_ids_to_tokens(ids)
+        assert "".join(t.removeprefix("##") for t in toks) == word  # the pieces spell the word
+        assert not toks[0].startswith("##") and all(t.startswith("##") for t in toks[1:])
+        assert len(ids) > 1 or word == "444"  # letters only: numbers stay whole
+    half = SubwordSplitter(tok.backend_tokenizer, 0.5, seed=1)(words, pieces)
+    share = sum(a != b for a, b in zip(half, pieces)) / 400
+    assert 0.4 < share < 0.6
+    assert half == SubwordSplitter(tok.backend_tokenizer, 0.5, seed=1)(words, pieces)  # seeded
+    assert half != SubwordSplitter(tok.backend_tokenizer, 0.5, seed=2)(words, pieces)
+
+
+def test_subword_split_keeps_one_label_per_word_and_needs_wordpiece():
+    from tokenizers import Tokenizer, models
+
+    from military_ner.schema import Document, Span
+    from military_ner.text import Preprocessing
+    from military_ner.training import SubwordSplitter, encode
+    from military_ner.windows import IGNORE
+    tok = _wordpiece_tokenizer()
+    doc = Document("d", "الكتيبة 444 الفرقاطة", [Span(0, 11, "UNIT", "الكتيبة 444")])
+    plain = encode([doc], tok, Preprocessing(), 64, 16)
+    cut = encode([doc], tok, Preprocessing(), 64, 16, subword_split=0.99, seed=3)
+    assert len(cut["input_ids"][0]) > len(plain["input_ids"][0])
+    assert [x for x in cut["labels"][0] if x != IGNORE] == [x for x in plain["labels"][0] if x != IGNORE]
+    with pytest.raises(ValueError, match="WordPiece tokenizer.*subword_split=0"):
+        SubwordSplitter(Tokenizer(models.BPE()), 0.1, seed=0)
+    with pytest.raises(ValueError, match="subword_split"):
+        load_config(None, {"subword_split": 1.0})
+
+
 def test_weight_average_is_the_running_mean_of_the_last_share_of_steps(tmp_path):
     import torch
     from types import SimpleNamespace
