@@ -159,5 +159,12 @@ def save_config(cfg: TrainConfig, out_dir: Path) -> None:
                                          encoding="utf-8")
 
 
-def command_line() -> str:
-    return " ".join(["python" if Path(sys.argv[0]).name == "train.py" else Path(sys.argv[0]).name] + sys.argv)
+def command_line(argv: list[str] | None = None) -> str:
+    """How this program was run, as a line to paste in the repository root (`python train.py ...`,
+    `python scripts/data_report.py ...`): reports carry it beside their figures."""
+    import shlex
+    argv = sys.argv if argv is None else argv
+    program = Path(argv[0]).resolve()
+    if program.is_relative_to(ROOT):
+        program = program.relative_to(ROOT)
+    return shlex.join(["python", str(program), *argv[1:]])

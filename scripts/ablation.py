@@ -35,6 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from military_ner.config import command_line  # noqa: E402
 from military_ner.evaluation import evaluate  # noqa: E402
 from military_ner.schema import TYPES  # noqa: E402
 
@@ -224,7 +225,7 @@ def main():
         ap.error("--decoding, --robustness and --variants are separate runs")
     out = ROOT / args.out
     out.mkdir(parents=True, exist_ok=True)
-    command = " ".join(["python", "scripts/ablation.py", *map(shlex.quote, sys.argv[1:])])
+    command = command_line()
     code = git_state()
     results = {}
     if args.decoding:

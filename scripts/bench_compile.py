@@ -19,7 +19,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 from bench_training import bench_arguments, bench_config, fine_tuning_setup, fine_tuning_step, in_turns  # noqa: E402
 
 from military_ner.evaluation import write_json  # noqa: E402
-from military_ner.config import repo_path  # noqa: E402
+from military_ner.config import command_line, repo_path  # noqa: E402
 from military_ner.training import length_grouped_order  # noqa: E402
 
 
@@ -42,7 +42,7 @@ def main():
     print(f"compiled warm-up: {warmup:.1f} s for {args.warmup} steps", flush=True)
     res = in_turns(steps, args.rounds, args.steps)
     speedup = round(res["eager"]["median_seconds_per_step"] / res["torch.compile"]["median_seconds_per_step"], 3)
-    command = " ".join(["python", "scripts/bench_compile.py", *sys.argv[1:]])
+    command = command_line()
     out = repo_path(args.out)
     write_json(out / "compile.json", {"command": command, "threads": args.threads, "torch": torch.__version__,
                                       "warmup_seconds": round(warmup, 1), "variants": res, "speedup": speedup})

@@ -17,7 +17,6 @@ import argparse
 import json
 import os
 import platform
-import shlex
 import sys
 import tempfile
 import time
@@ -26,6 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from military_ner.config import command_line  # noqa: E402
 from military_ner.data.generate import generate_documents  # noqa: E402
 from military_ner.predict import load_model, predict_files, read_records  # noqa: E402
 from military_ner.runtime import cores  # noqa: E402
@@ -137,7 +137,7 @@ def main() -> int:
         if base:
             overhead[f"ray {w} vs local {base['threads']} thread(s)"] = round(r["seconds"] / base["seconds"] - 1, 3)
     result = {
-        "command": "python " + " ".join(shlex.quote(a) for a in [os.path.relpath(sys.argv[0], ROOT), *sys.argv[1:]]),
+        "command": command_line(),
         "machine": {"nproc": cores(), "cpu": cpu_model(), "python": platform.python_version(),
                     "ray": ray.__version__, "onnxruntime": onnxruntime.__version__},
         "model": description, "articles": args.n, "chars": n_chars, "tokens": n_tokens,

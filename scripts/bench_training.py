@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from military_ner.evaluation import write_json  # noqa: E402
-from military_ner.config import load_config, parse_overrides, repo_path  # noqa: E402
+from military_ner.config import command_line, load_config, parse_overrides, repo_path  # noqa: E402
 from military_ner.training import Collator, encode, ensure_base, length_grouped_order, training_documents  # noqa: E402
 
 
@@ -172,7 +172,7 @@ def bench_config(args):
 def main():
     args = bench_arguments(__doc__.splitlines()[0], rounds=6, threads=2).parse_args()
     cfg = bench_config(args)
-    res = {"command": " ".join(["python", "scripts/bench_training.py", *sys.argv[1:]]), "config": args.config,
+    res = {"command": command_line(), "config": args.config,
            "threads": args.threads, "steps_per_turn": args.steps, "rounds": args.rounds}
     setup = fine_tuning_setup(cfg)  # one model and one set of windows for both fine-tuning pairs
     print("fine-tuning: random vs length-grouped batches", flush=True)

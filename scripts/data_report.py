@@ -7,14 +7,13 @@ The generated articles are the ones a training run with that config draws
 overrides the config as on train.py's command line (`generated_docs=300 generated_seed=7`).
 """
 import argparse
-import sys
 from collections import Counter
 from pathlib import Path
 
 from military_ner.annotations import load_gold
 from military_ner.schema import TYPES
 from military_ner.text import split_words
-from military_ner.config import load_config, parse_overrides
+from military_ner.config import command_line, load_config, parse_overrides
 from military_ner.training import generated_documents
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,7 +34,7 @@ def main():
     cfg = load_config(args.config, parse_overrides(args.overrides))
     gold = load_gold(ROOT / "annotations", ROOT / "seeds")
     gen = generated_documents(cfg)
-    rows = ["# Data report", "", "Produced by:", "", "    python " + " ".join(["scripts/data_report.py"] + sys.argv[1:]), "",
+    rows = ["# Data report", "", "Produced by:", "", "    " + command_line(), "",
             "| data | documents | words (incl. punctuation) | " + " | ".join(TYPES) + " |",
             "| --- | ---: | ---: | " + " | ".join("---:" for _ in TYPES) + " |"]
     drawn = (f"generated (seed {cfg.generated_seed}, filler {cfg.generated_filler:g}, noise: names "

@@ -16,12 +16,8 @@ from pathlib import Path
 
 from military_ner.evaluation import write_json
 from military_ner.schema import TYPES
-from military_ner.config import load_config, parse_overrides, repo_path
+from military_ner.config import command_line, load_config, parse_overrides, repo_path
 from military_ner.training import cross_validate, ensure_base
-
-
-def command_line() -> str:
-    return " ".join(["python", "scripts/learning_curve.py", *sys.argv[1:]])
 
 
 def plot(points: list[dict], path: Path) -> None:

@@ -29,6 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from military_ner.config import command_line  # noqa: E402
 from military_ner.evaluation import boundary_shapes, errors_md, evaluate, summary_line, write_json  # noqa: E402
 from military_ner.schema import Document, Span  # noqa: E402
 
@@ -434,7 +435,7 @@ def main():
         these = [d for d in speaks if d.text.endswith(said)]
         officers_envoys["by_speech"][said] = [len(these), sum(
             any(p.label == "FOREIGN_ENVOY" for p in officers_predicted[d.id]) for d in these)]
-    command = " ".join(["python", "scripts/out_of_template.py", *sys.argv[1:]])
+    command = command_line()
     out = ROOT / args.out
     written = {"written_titles": wtitles, "written_leaders": leaders, "written_envoys": envoys,
                "written_envoys_unseen": unseen, "written_exercises": exercises, "written_not_envoys": not_envoys,

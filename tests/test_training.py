@@ -30,6 +30,15 @@ def test_reading_a_config_loads_neither_torch_nor_transformers(root, heavy_modul
     assert heavy_modules_after(code) == []
 
 
+def test_reports_name_the_command_as_run_from_the_repository_root(root, tmp_path):
+    from military_ner.config import command_line
+    assert command_line([str(root / "scripts/data_report.py"), "generated_docs=3", "--out", "a b.md"]) == \
+        "python scripts/data_report.py generated_docs=3 --out 'a b.md'"
+    assert command_line([str(root / "train.py"), "--config", "configs/offline.yaml"]) == \
+        "python train.py --config configs/offline.yaml"
+    assert command_line([str(tmp_path / "x.py")]) == f"python {tmp_path / 'x.py'}"  # outside the repository
+
+
 def test_wrong_config_type_is_an_error(root):
     with pytest.raises(ValueError, match="'batch_size' must be an integer"):
         load_config(root / "configs/smoke.yaml", parse_overrides(["batch_size=2.5"]))
